@@ -1,0 +1,26 @@
+"""Fast drop-in ``utopya_backend``: build Python models run by utopya.
+
+Model base classes (:class:`BaseModel`, :class:`StepwiseModel`), a
+benchmarking mixin on a compiled timing core (:class:`ModelBenchmarkMixin`),
+logging, signal handling and config tools.
+"""
+
+# isort: skip_file
+from .logging import DEFAULT_LOG_FORMAT, LOG_LEVELS, backend_logger, get_level
+from .model import BaseModel, StepwiseModel
+from .tools import import_package_from_dir, load_cfg_file
+from .benchmark import ModelBenchmarkMixin
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseModel",
+    "StepwiseModel",
+    "ModelBenchmarkMixin",
+    "import_package_from_dir",
+    "load_cfg_file",
+    "backend_logger",
+    "get_level",
+    "LOG_LEVELS",
+    "DEFAULT_LOG_FORMAT",
+]

@@ -1,0 +1,59 @@
+"""Select the compiled timing core and run loop, or their pure-Python twins.
+
+The model layer and the benchmark mixin import the core from here only, and
+look names up on this module at run time, so tests can swap implementations.
+"""
+
+from typing import TYPE_CHECKING
+
+from ._compat import USE_EXTENSIONS
+
+if TYPE_CHECKING or not USE_EXTENSIONS:
+    from ._loop_py import run_iterations
+    from ._timing_py import (
+        InvocationBuffer,
+        IterationTimers,
+        Timer,
+        monotonic_ns,
+    )
+
+    IMPLEMENTATION = "python"
+else:
+    try:
+        from ._loop import run_iterations
+        from ._timing import (
+            InvocationBuffer,
+            IterationTimers,
+            Timer,
+            monotonic_ns,
+        )
+
+        IMPLEMENTATION = "c"
+    except ImportError as _err:  # pragma: no cover - broken install only
+        import warnings
+
+        warnings.warn(
+            "utopya_backend: the compiled core could not be imported "
+            f"({_err}); using the slower pure-Python twin. Has it been "
+            "compiled?",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        from ._loop_py import run_iterations
+        from ._timing_py import (
+            InvocationBuffer,
+            IterationTimers,
+            Timer,
+            monotonic_ns,
+        )
+
+        IMPLEMENTATION = "python"
+
+__all__ = [
+    "IMPLEMENTATION",
+    "InvocationBuffer",
+    "IterationTimers",
+    "Timer",
+    "monotonic_ns",
+    "run_iterations",
+]

@@ -1,0 +1,367 @@
+"""Pure-Python twin of the compiled timing core ``_timing``.
+
+Used when the extension is not built or ``UTOPYA_BACKEND_NO_EXTENSIONS`` is
+set. Names, behaviour, rounding and error text match ``_timing.pyx``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable, Iterable, Optional, Tuple
+
+import numpy as np
+
+__all__ = ["Timer", "InvocationBuffer", "IterationTimers", "monotonic_ns"]
+
+DEFAULT_BLOCK_SIZE = 4096
+
+monotonic_ns: Callable[[], int] = time.monotonic_ns
+
+
+def _seconds_to_ns(seconds: float) -> int:
+    # Round half up, to match the C version.
+    return math.floor(seconds * 1e9 + 0.5)
+
+
+def _ns_to_seconds(ns: int) -> float:
+    return ns / 1e9
+
+
+class Timer:
+    """A pausable timer on a monotonic clock.
+
+    Args:
+        name: The timer's name, used in reports and error messages.
+        time_func: A callable returning the current time in seconds; the
+            default reads a monotonic clock (never the wall clock).
+        one_shot: If true, the first pause finishes the timer.
+        start: If true, start the timer right away.
+    """
+
+    __slots__ = (
+        "_name",
+        "_time_func",
+        "_elapsed_ns",
+        "_latest_ns",
+        "_invocations",
+        "_running",
+        "_finished",
+        "_one_shot",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        time_func: Optional[Callable[[], float]] = None,
+        one_shot: bool = False,
+        start: bool = False,
+    ) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"Timer name must be a string, got {name!r}")
+        if time_func is not None and not callable(time_func):
+            raise TypeError(
+                f"time_func of timer '{name}' must be callable, "
+                f"got {time_func!r}"
+            )
+        self._name = name
+        self._time_func = time_func
+        self._one_shot = bool(one_shot)
+        self.reset()
+        if start:
+            self.start()
+
+    # .. internals shared with the loop twin .................................
+
+    def _now(self) -> int:
+        if self._time_func is None:
+            return time.monotonic_ns()
+        return _seconds_to_ns(self._time_func())
+
+    def _unpause_at(self, now: int) -> None:
+        if self._finished:
+            self._raise_finished()
+        if not self._running:
+            self._latest_ns = now
+            self._running = True
+            self._invocations += 1
+
+    def _pause_at(self, now: int) -> None:
+        if self._finished:
+            self._raise_finished()
+        if not self._running:
+            raise RuntimeError(f"Cannot pause already paused timer {self}!")
+        self._elapsed_ns += now - self._latest_ns
+        self._running = False
+        if self._one_shot:
+            self._finished = True
+
+    def _elapsed_ns_at(self, now: int) -> int:
+        if not self._running:
+            return self._elapsed_ns
+        if self._time_func is not None:
+            now = self._now()
+        return self._elapsed_ns + (now - self._latest_ns)
+
+    def _raise_finished(self) -> None:
+        # Same text in _timing.pyx.
+        raise RuntimeError(
+            f"Tried to update timer {self} that was already marked as "
+            "finished."
+        )
+
+    def _raise_one_shot(self) -> None:
+        # Same text in _timing.pyx.
+        raise RuntimeError(
+            f"{self} is a one-shot timer and cannot be unpaused!"
+        )
+
+    # .. Python API ...........................................................
+
+    def _get_time(self) -> float:
+        """Read this timer's clock, in seconds."""
+        if self._time_func is None:
+            return _ns_to_seconds(time.monotonic_ns())
+        return self._time_func()
+
+    def start(self) -> None:
+        """Start (or continue) the timer; a running timer is left alone."""
+        self._unpause_at(self._now())
+
+    def unpause(self) -> None:
+        """Continue a paused timer; one-shot timers refuse this."""
+        if self._one_shot:
+            self._raise_one_shot()
+        self._unpause_at(self._now())
+
+    def pause(self) -> float:
+        """Pause the timer and return the elapsed seconds."""
+        self._pause_at(self._now())
+        return _ns_to_seconds(self._elapsed_ns)
+
+    def stop(self) -> float:
+        """Finish the timer, pausing it if running; return elapsed seconds."""
+        if self._finished:
+            self._raise_finished()
+        if self._running:
+            self._pause_at(self._now())
+        self._finished = True
+        return _ns_to_seconds(self._elapsed_ns)
+
+    def reset(self) -> None:
+        """Clear elapsed time, invocation count and the finished state."""
+        self._elapsed_ns = 0
+        self._latest_ns = 0
+        self._invocations = 0
+        self._running = False
+        self._finished = False
+
+    @property
+    def name(self) -> str:
+        """The timer's name."""
+        return self._name
+
+    @property
+    def running(self) -> bool:
+        """Whether the timer is currently running."""
+        return self._running
+
+    @property
+    def finished(self) -> bool:
+        """Whether the timer was stopped (or, if one-shot, paused)."""
+        return self._finished
+
+    @property
+    def elapsed(self) -> float:
+        """Elapsed seconds, including the current segment while running."""
+        return _ns_to_seconds(self._elapsed_ns_at(self._now()))
+
+    @property
+    def one_shot(self) -> bool:
+        """Whether the first pause finishes the timer."""
+        return self._one_shot
+
+    @property
+    def invocations(self) -> int:
+        """How often the timer was started or unpaused."""
+        return self._invocations
+
+    def __str__(self) -> str:
+        # Same format in _timing.pyx.
+        state = ""
+        if self._running:
+            state = ", running"
+        elif self._finished:
+            state = ", finished"
+        return f"<Timer '{self._name}', {self.elapsed:.3g}s elapsed{state}>"
+
+    __repr__ = __str__
+
+
+class InvocationBuffer:
+    """Row buffer of cumulative timer values, one row per data write.
+
+    Rows collect in a preallocated block of ``block_size`` rows; a full block
+    goes to the datasets with one resize each, and :meth:`flush` writes the
+    rest. Memory stays bounded however many rows are recorded.
+
+    Args:
+        timers: The timers whose elapsed seconds form each row's columns.
+        dset_rows: Dataset of shape ``(n, len(timers))``, resizable along
+            axis 0 (e.g. an ``h5py.Dataset``).
+        dset_n_iterations: Dataset of shape ``(n,)`` that receives each
+            row's iteration count.
+        block_size: Rows per block.
+    """
+
+    def __init__(
+        self,
+        timers: Iterable[Timer],
+        dset_rows: Any,
+        dset_n_iterations: Any,
+        *,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> None:
+        if block_size < 1:
+            raise ValueError(f"block_size must be >= 1, got {block_size}")
+        self._timers = list(timers)
+        for t in self._timers:
+            if not isinstance(t, Timer):
+                raise TypeError(f"Expected Timer objects, got {t!r}")
+        self._n_cols = len(self._timers)
+        self._block_size = int(block_size)
+        self._rows = np.empty((self._block_size, self._n_cols))
+        self._n_iter = np.empty(self._block_size, dtype=np.int64)
+        self._dset_rows = dset_rows
+        self._dset_n_iter = dset_n_iterations
+        self._n_pending = 0
+        self._n_flushed = 0
+        self._first = 0
+        self._last = 0
+        self._step = 1
+        self._regular = True
+
+    def _record(self, n_iterations: int, now: int) -> int:
+        """Record a row at clock reading ``now``; return 1 if it flushed."""
+        k = self._n_pending
+        n_rows = self._n_flushed + k
+        self._rows[k] = [_ns_to_seconds(t._elapsed_ns_at(now)) for t in self._timers]
+        self._n_iter[k] = n_iterations
+        if n_rows == 0:
+            self._first = n_iterations
+        elif n_rows == 1:
+            self._step = n_iterations - self._first
+            self._regular = self._step > 0
+        elif n_iterations - self._last != self._step:
+            self._regular = False
+        self._last = n_iterations
+        self._n_pending = k + 1
+        if self._n_pending == self._block_size:
+            self.flush()
+            return 1
+        return 0
+
+    def record(self, n_iterations: int) -> None:
+        """Record one row with the timers' current values."""
+        self._record(n_iterations, time.monotonic_ns())
+
+    def flush(self) -> int:
+        """Write pending rows to the datasets; return how many were written."""
+        k, start = self._n_pending, self._n_flushed
+        if k == 0:
+            return 0
+        self._dset_rows.resize(start + k, axis=0)
+        self._dset_rows[start : start + k] = self._rows[:k]
+        self._dset_n_iter.resize(start + k, axis=0)
+        self._dset_n_iter[start : start + k] = self._n_iter[:k]
+        self._n_flushed += k
+        self._n_pending = 0
+        return k
+
+    @property
+    def timers(self) -> Tuple[Timer, ...]:
+        """The timers, in column order."""
+        return tuple(self._timers)
+
+    @property
+    def block_size(self) -> int:
+        """Rows held in memory before a block is written."""
+        return self._block_size
+
+    @property
+    def n_rows(self) -> int:
+        """Rows recorded so far, written or pending."""
+        return self._n_flushed + self._n_pending
+
+    @property
+    def n_pending(self) -> int:
+        """Rows recorded but not yet written."""
+        return self._n_pending
+
+    @property
+    def regular(self) -> bool:
+        """Whether the rows' iteration counts are ``start + k * step``."""
+        return self._regular and self.n_rows > 0
+
+    @property
+    def start(self) -> int:
+        """Iteration count of the first row (0 before any row)."""
+        return self._first
+
+    @property
+    def step(self) -> int:
+        """Iteration count between rows if :attr:`regular` (else 1)."""
+        return self._step if self._regular and self.n_rows > 1 else 1
+
+
+class IterationTimers:
+    """The timers a run loop drives, with the row buffer.
+
+    The three timers must share one clock, so one reading can serve a pause
+    and the next unpause at the same point.
+
+    Args:
+        full_iteration: Times each whole loop iteration.
+        model_iteration: Times each ``iterate()`` call.
+        write_data: Times each data write, the buffer row included.
+        buffer: Receives a row per data write; None records nothing.
+    """
+
+    __slots__ = ("full_iteration", "model_iteration", "write_data", "buffer")
+
+    def __init__(
+        self,
+        full_iteration: Timer,
+        model_iteration: Timer,
+        write_data: Timer,
+        buffer: Optional[InvocationBuffer] = None,
+    ) -> None:
+        timers = (full_iteration, model_iteration, write_data)
+        for t in timers:
+            if not isinstance(t, Timer):
+                raise TypeError(f"Expected Timer objects, got {t!r}")
+        if buffer is not None and not isinstance(buffer, InvocationBuffer):
+            raise TypeError(f"Expected an InvocationBuffer, got {buffer!r}")
+        if len({id(t._time_func) for t in timers}) != 1:
+            raise ValueError(
+                "The iteration timers must share one clock (time_func)"
+            )
+        self.full_iteration = full_iteration
+        self.model_iteration = model_iteration
+        self.write_data = write_data
+        self.buffer = buffer
+
+    def now(self) -> int:
+        return self.full_iteration._now()
+
+    def write(self, write_data: Callable[[], Any], n_iterations: int) -> None:
+        """Call ``write_data()`` under the write timer and record a row."""
+        timer = self.write_data
+        timer._unpause_at(self.now())
+        write_data()
+        t1 = self.now()
+        timer._pause_at(t1)
+        if self.buffer is not None and self.buffer._record(n_iterations, t1):
+            # The block write belongs to this data write, too.
+            timer._elapsed_ns += self.now() - t1

@@ -1,0 +1,85 @@
+"""Checks of root config entries, with errors that name key, value and file.
+
+Each message's first line holds the key, the quoted bad value and the config
+file, because that line is what the utopya frontend shows a user.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from ..tools import ConfigError
+
+__all__ = [
+    "ConfigError",
+    "MissingConfigKeyError",
+    "require",
+    "check_int",
+    "check_real",
+    "check_str",
+]
+
+_MISSING = object()
+
+
+class MissingConfigKeyError(ConfigError, KeyError):
+    """A required config key is missing (a ``KeyError`` and ``ValueError``)."""
+
+    def __str__(self) -> str:
+        # KeyError would show the message in quotes.
+        return str(self.args[0]) if self.args else ""
+
+
+def require(cfg: Mapping, key: str, cfg_file: str, *, prefix: str = "") -> Any:
+    """Return ``cfg[key]`` or raise naming the key and the file."""
+    if not isinstance(cfg, Mapping):
+        raise ConfigError(
+            f"Invalid value {cfg!r} for key '{prefix.rstrip('.') or '<root>'}'"
+            f" in config file {cfg_file}: expected a mapping"
+        )
+    value = cfg.get(key, _MISSING)
+    if value is _MISSING:
+        raise MissingConfigKeyError(
+            f"Missing required key '{prefix}{key}' in config file {cfg_file}"
+        )
+    return value
+
+
+def invalid(key: str, value: Any, cfg_file: str, expected: str) -> ConfigError:
+    """Build the error for a present but invalid entry."""
+    return ConfigError(
+        f"Invalid value {value!r} for key '{key}' in config file {cfg_file}: "
+        f"expected {expected}"
+    )
+
+
+def check_int(
+    key: str, value: Any, cfg_file: str, *, minimum: Any = None
+) -> int:
+    """Return ``value`` if it is an int (not a bool) >= ``minimum``."""
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if not ok or (minimum is not None and value < minimum):
+        what = "an int" if minimum is None else f"an int >= {minimum}"
+        raise invalid(key, value, cfg_file, what)
+    return value
+
+
+def check_real(
+    key: str, value: Any, cfg_file: str, *, minimum: Any = None
+) -> float:
+    """Return ``value`` as float if it is a finite real number >= minimum."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok:
+        ok = math.isfinite(value) and (minimum is None or value >= minimum)
+    if not ok:
+        what = "a number" if minimum is None else f"a number >= {minimum}"
+        raise invalid(key, value, cfg_file, what)
+    return float(value)
+
+
+def check_str(key: str, value: Any, cfg_file: str) -> str:
+    """Return ``value`` if it is a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise invalid(key, value, cfg_file, "a non-empty string")
+    return value
