@@ -10,6 +10,8 @@ from libc.stdint cimport int64_t
 
 from ._timing cimport IterationTimers, ub_monotonic_ns
 
+__all__ = ["run_iterations"]
+
 
 def run_iterations(
     object model,

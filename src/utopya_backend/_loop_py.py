@@ -41,15 +41,12 @@ def run_iterations(
     stepwise = stepper is not None
     # As in the C version: timer readings serve the monitor deadline only
     # when the timers use the default clock.
-    reuse_t = timed and timers.full_iteration._time_func is None
+    reuse_t = timed and timers.full_iteration._time_func is None  # type: ignore[union-attr]
     if stepwise:
-        perform_step, time, num_steps, write_start, write_every = stepper
+        perform_step, time, num_steps, write_start, write_every = stepper  # type: ignore[misc]
+    it: Any = timers
     if timed:
-        full, inner, now = (
-            timers.full_iteration,
-            timers.model_iteration,
-            timers.now,
-        )
+        full, inner, now = it.full_iteration, it.model_iteration, it.now
 
     while True:
         if stepwise:
@@ -98,7 +95,7 @@ def run_iterations(
             do_write = should_write()
         if do_write:
             if timed:
-                timers.write(write_data, n)
+                it.write(write_data, n)
             else:
                 write_data()
 

@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, boundscheck=False, wraparound=False, cdivision=True, always_allow_keywords=False
+# cython: language_level=3, embedsignature=True, boundscheck=False, wraparound=False, cdivision=True, always_allow_keywords=False, auto_pickle=False
 """Compiled timing core: timers on a C monotonic clock and the row buffer.
 
 Times are kept as integer nanoseconds and turned into float seconds only at
@@ -242,10 +242,12 @@ cdef class InvocationBuffer:
         block_size: Rows per block.
     """
 
-    def __cinit__(self, timers, dset_rows, dset_n_iterations, *,
-                  Py_ssize_t block_size=DEFAULT_BLOCK_SIZE):
+    def __cinit__(self, *args, **kwargs):
         self._rows = NULL
         self._n_iter = NULL
+
+    def __init__(self, timers, dset_rows, dset_n_iterations, *,
+                 Py_ssize_t block_size=DEFAULT_BLOCK_SIZE):
         if block_size < 1:
             raise ValueError(f"block_size must be >= 1, got {block_size}")
         self._timers = list(timers)
@@ -254,6 +256,9 @@ cdef class InvocationBuffer:
                 raise TypeError(f"Expected Timer objects, got {t!r}")
         self._n_cols = len(self._timers)
         self._block_size = block_size
+        self._n_pending = self._n_flushed = 0
+        PyMem_Free(self._rows)
+        PyMem_Free(self._n_iter)
         self._rows = <double *>PyMem_Malloc(
             block_size * max(self._n_cols, 1) * sizeof(double)
         )

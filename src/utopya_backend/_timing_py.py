@@ -39,6 +39,15 @@ class Timer:
         start: If true, start the timer right away.
     """
 
+    _name: str
+    _time_func: Optional[Callable[[], float]]
+    _elapsed_ns: int
+    _latest_ns: int
+    _invocations: int
+    _running: bool
+    _finished: bool
+    _one_shot: bool
+
     __slots__ = (
         "_name",
         "_time_func",

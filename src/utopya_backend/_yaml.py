@@ -207,7 +207,14 @@ def _format(*args: Any, fstr: Any = None, **kwargs: Any) -> str:
 _is_unix = platform.system() in ("Linux", "Darwin")
 _is_windows = platform.system() == "Windows"
 
-_UNPACKED = {
+def _concat(*lists: Any) -> list:
+    out: list = []
+    for seq in lists:
+        out += seq
+    return out
+
+
+_UNPACKED: Dict[str, Callable[..., Any]] = {
     "!range": _make_range,
     "!slice": _make_slice,
     "!add": operator.add,
@@ -230,7 +237,7 @@ _UNPACKED = {
     "!negate": operator.neg,
     "!invert": operator.invert,
     "!contains": operator.contains,
-    "!concat": lambda *a: functools.reduce(operator.concat, a, []),
+    "!concat": _concat,
     "!format": _format,
     "!join": lambda jstr, elements: jstr.join(elements),
     "!split": lambda s, *a: s.split(*a),
@@ -245,7 +252,7 @@ _UNPACKED = {
     "!getboolenv !boolenv": _getboolenv,
     "!listgen": lambda *a, **k: _listgen(from_range=a) if a else _listgen(**k),
 }
-_SINGLE = {
+_SINGLE: Dict[str, Callable[..., Any]] = {
     "!any": any,
     "!all": all,
     "!min": min,

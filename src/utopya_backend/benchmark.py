@@ -9,15 +9,19 @@ into the model's HDF5 group.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
-import h5py
 import numpy as np
 
 from . import _core
 from ._core import Timer
 from ._timefmt import format_time
 from .model import _config
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import BaseModel as _MixinBase
+else:
+    _MixinBase = object
 
 __all__ = [
     "DEFAULT_TIMERS_ONE_SHOT",
@@ -49,7 +53,7 @@ _DTYPES = ("float16", "float32", "float64")
 _N_ITER_DSET = "cumulative_n_iterations"
 
 
-class ModelBenchmarkMixin:
+class ModelBenchmarkMixin(_MixinBase):
     """Time every phase of a model run and store the times in its file.
 
     Mix it in before the model class::
@@ -71,9 +75,9 @@ class ModelBenchmarkMixin:
     _BENCHMARK_BLOCK_SIZE: int = 4096
     """Rows of the ``cumulative`` dataset kept in memory between writes."""
 
-    _dgrp_bench: Optional[h5py.Group] = None
-    _dset_total: Optional[h5py.Dataset] = None
-    _dset_cumulative: Optional[h5py.Dataset] = None
+    _dgrp_bench: Any = None
+    _dset_total: Any = None
+    _dset_cumulative: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._timers: Dict[str, Timer] = {}

@@ -193,7 +193,7 @@ class BaseModel(abc.ABC):
             self.log.info("Commencing model run ...")
             stopped = self._run_iterations()
             if stopped:
-                exit_code = self._check_signals()
+                exit_code = self._check_signals() or 0
                 self._invoke_epilog(finished_run=False)
                 self._post_run(finished_run=False)
             else:
@@ -428,7 +428,7 @@ class BaseModel(abc.ABC):
 
     def _monitor_if_due(self, now: int) -> int:
         """Emit if due at clock reading ``now``; return the next deadline."""
-        if now - self._last_emit_ns >= self._emit_interval_ns:
+        if now >= self._next_emit_ns():
             self._emit_now(now)
         return self._next_emit_ns()
 
@@ -500,9 +500,9 @@ class BaseModel(abc.ABC):
         self, h5file: Optional[h5py.File] = None
     ) -> h5py.Group:
         """Create the group the model writes to, named after the model."""
-        return (h5file if h5file is not None else self._h5file).create_group(
-            self._name
-        )
+        f = h5file if h5file is not None else self._h5file
+        assert f is not None, "the output file is created first"
+        return f.create_group(self._name)
 
     # .. Invocation wrappers ..................................................
 

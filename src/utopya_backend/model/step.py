@@ -80,7 +80,7 @@ class StepwiseModel(BaseModel):
         )
         _config.check_int("write_start", root_cfg.get("write_start", 0), path)
 
-    def _parse_root_cfg(
+    def _parse_root_cfg(  # type: ignore[override]
         self,
         *,
         num_steps: int,
