@@ -204,6 +204,8 @@ class StepwiseModel(BaseModel):
                         f"'{dim_name}', but its size is {size}"
                     )
 
+        # h5py's historical default, made explicit (implicit is deprecated).
+        dset_kwargs.setdefault("dtype", "f4")
         dset = self.h5group.create_dataset(
             name,
             (0,) + tuple(s or 0 for s in extra_sizes),

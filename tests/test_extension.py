@@ -1,0 +1,184 @@
+"""The compiled core is what users get, and its C and typing interfaces hold.
+
+These tests fail, rather than skip, when the compiled module was expected
+but is missing: a broken build must not quietly test Python twice.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import utopya_backend
+from utopya_backend import _compat, benchmark
+
+PKG_DIR = os.path.dirname(utopya_backend.__file__)
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+
+
+@pytest.mark.c_extension
+def test_compiled_core_is_used_unless_disabled():
+    if _compat.NO_EXTENSIONS:
+        pytest.skip("UTOPYA_BACKEND_NO_EXTENSIONS is set")
+    from utopya_backend import _core, _loop, _timing
+
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    assert _timing.__file__.endswith(suffixes), _timing.__file__
+    assert _loop.__file__.endswith(suffixes), _loop.__file__
+    assert benchmark.Timer is _timing.Timer
+    assert _core.run_iterations is _loop.run_iterations
+    assert _core.IMPLEMENTATION == "c"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES"])
+def test_env_var_selects_python_twin(value):
+    out = _run(
+        "from utopya_backend import benchmark, _core;"
+        "print(benchmark.Timer.__module__, _core.run_iterations.__module__)",
+        UTOPYA_BACKEND_NO_EXTENSIONS=value,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "utopya_backend._timing_py",
+        "utopya_backend._loop_py",
+    ]
+
+
+@pytest.mark.c_extension
+@pytest.mark.parametrize("value", ["", "0", "false"])
+def test_false_env_values_keep_compiled_core(value):
+    out = _run(
+        "from utopya_backend import benchmark; print(benchmark.Timer.__module__)",
+        UTOPYA_BACKEND_NO_EXTENSIONS=value,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "utopya_backend._timing"
+
+
+def test_unclear_env_value_is_an_error():
+    out = _run("import utopya_backend", UTOPYA_BACKEND_NO_EXTENSIONS="maybe")
+    assert out.returncode != 0
+    assert "UTOPYA_BACKEND_NO_EXTENSIONS='maybe'" in out.stderr
+
+
+def test_package_ships_typing_and_cython_interface():
+    for name in ("py.typed", "_timing.pyi", "_loop.pyi", "_timing.pxd"):
+        assert os.path.isfile(os.path.join(PKG_DIR, name)), name
+
+
+@pytest.mark.c_extension
+def test_stubs_match_compiled_module(tmp_path):
+    pytest.importorskip("mypy")
+    cfg = tmp_path / "mypy.ini"
+    cfg.write_text("[mypy]\nignore_missing_imports = True\n")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy.stubtest",
+            "--ignore-disjoint-bases",
+            "--mypy-config-file",
+            str(cfg),
+            "utopya_backend._timing",
+            "utopya_backend._loop",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+CIMPORT_PYX = """
+# cython: language_level=3
+from utopya_backend._timing cimport Timer
+
+def spin(Timer t, long n):
+    cdef long i
+    with nogil:
+        for i in range(n):
+            t.c_unpause()
+            t.c_pause()
+    return t.invocations
+
+def pause_twice(Timer t):
+    t.c_unpause()
+    t.c_pause()
+    t.c_pause()
+"""
+
+CIMPORT_SETUP = """
+from setuptools import Extension, setup
+from Cython.Build import cythonize
+setup(
+    name="cimport_demo",
+    ext_modules=cythonize(
+        [Extension("cimport_demo", ["cimport_demo.pyx"],
+                   include_dirs=[{pkg!r}])],
+        include_path=[{site!r}],
+    ),
+    script_args=["build_ext", "--inplace", "-q"],
+)
+"""
+
+
+@pytest.mark.c_extension
+def test_cython_code_can_cimport_timer(tmp_path):
+    pytest.importorskip("Cython", reason="Cython is not installed")
+    pytest.importorskip("setuptools", reason="setuptools is not installed")
+    if not (shutil.which("cc") or shutil.which("gcc") or os.name == "nt"):
+        pytest.skip("no C compiler found")
+    (tmp_path / "cimport_demo.pyx").write_text(CIMPORT_PYX)
+    (tmp_path / "setup.py").write_text(
+        CIMPORT_SETUP.format(pkg=PKG_DIR, site=os.path.dirname(PKG_DIR))
+    )
+    build = subprocess.run(
+        [sys.executable, "setup.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                """
+                import cimport_demo
+                from utopya_backend.benchmark import Timer
+                t = Timer("kernel")
+                print(cimport_demo.spin(t, 1000), t.elapsed > 0)
+                try:
+                    cimport_demo.pause_twice(Timer("x"))
+                except RuntimeError as e:
+                    print("error:", e)
+                """
+            ),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
+    lines = check.stdout.splitlines()
+    assert lines[0] == "1000 True"
+    assert lines[1].startswith("error: Cannot pause already paused timer")

@@ -1,0 +1,262 @@
+"""The timing core: Timer, InvocationBuffer, IterationTimers (both twins)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+
+class FakeClock:
+    """A clock the test advances by hand (seconds)."""
+
+    def __init__(self, t: float = 100.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def h5file(tmp_path):
+    with h5py.File(tmp_path / "buf.h5", "w") as f:
+        yield f
+
+
+def _dsets(f, n_cols, name="rows"):
+    rows = f.create_dataset(
+        name, (0, n_cols), maxshape=(None, n_cols), dtype="f8"
+    )
+    n_iter = f.create_dataset(
+        name + "_n", (0,), maxshape=(None,), dtype="i8"
+    )
+    return rows, n_iter
+
+
+# .. Timer ....................................................................
+
+
+def test_timer_accumulates_only_running_segments(timing, clock):
+    t = timing.Timer("a", time_func=clock)
+    t.start()
+    clock.t += 2.0
+    assert t.pause() == pytest.approx(2.0)
+    clock.t += 5.0  # paused: not counted
+    t.unpause()
+    clock.t += 0.5
+    assert t.elapsed == pytest.approx(2.5)  # live while running
+    assert t.running and not t.finished
+    assert t.stop() == pytest.approx(2.5)
+    assert t.finished and not t.running
+    assert t.invocations == 2
+
+
+def test_timer_start_kwarg_and_running_start_is_noop(timing, clock):
+    t = timing.Timer("a", time_func=clock, start=True)
+    assert t.running
+    clock.t += 1.0
+    t.start()  # does not restart the running segment
+    clock.t += 1.0
+    assert t.pause() == pytest.approx(2.0)
+    assert t.invocations == 1
+
+
+def test_one_shot_timer_finishes_on_pause(timing, clock):
+    t = timing.Timer("once", time_func=clock, one_shot=True)
+    with pytest.raises(RuntimeError, match="one-shot timer and cannot be"):
+        t.unpause()  # refused even before it ran
+    t.start()
+    clock.t += 3.0
+    assert t.pause() == pytest.approx(3.0)
+    assert t.finished
+    with pytest.raises(RuntimeError, match="one-shot timer and cannot be"):
+        t.unpause()
+
+
+@pytest.mark.parametrize("op", ["start", "unpause", "pause", "stop"])
+def test_finished_timer_refuses_every_change(timing, clock, op):
+    t = timing.Timer("done", time_func=clock, start=True)
+    t.stop()
+    with pytest.raises(RuntimeError, match="was already marked as finished"):
+        getattr(t, op)()
+
+
+def test_pausing_paused_timer_fails(timing):
+    t = timing.Timer("p")
+    with pytest.raises(RuntimeError, match="Cannot pause already paused"):
+        t.pause()
+
+
+def test_stop_works_on_paused_timer_and_reset_clears(timing, clock):
+    t = timing.Timer("s", time_func=clock, start=True)
+    clock.t += 1.5
+    t.pause()
+    assert t.stop() == pytest.approx(1.5)
+    t.reset()
+    assert (t.elapsed, t.running, t.finished, t.invocations) == (
+        0.0,
+        False,
+        False,
+        0,
+    )
+    t.start()  # usable again after reset
+    assert t.running
+
+
+def test_str_shows_state(timing, clock):
+    t = timing.Timer("foo", time_func=clock)
+    assert str(t) == "<Timer 'foo', 0s elapsed>"
+    t.start()
+    clock.t += 0.0123
+    assert str(t) == "<Timer 'foo', 0.0123s elapsed, running>"
+    t.stop()
+    assert str(t).endswith(", finished>")
+    assert "running" not in str(t)
+
+
+def test_default_clock_is_monotonic_not_wall(timing, monkeypatch):
+    t = timing.Timer("m", start=True)
+    # A wall-clock jump must not leak into the measurement.
+    monkeypatch.setattr(time, "time", lambda: 0.0)
+    time.sleep(0.01)
+    elapsed = t.pause()
+    assert 0.005 < elapsed < 5.0
+    assert abs(t._get_time() - time.monotonic()) < 1.0
+
+
+def test_monotonic_ns_matches_python_clock(timing):
+    a = time.monotonic_ns()
+    b = timing.monotonic_ns()
+    c = time.monotonic_ns()
+    assert a <= b <= c
+
+
+def test_property_setters_do_not_exist(timing):
+    t = timing.Timer("x")
+    with pytest.raises(AttributeError):
+        t.name = "y"
+
+
+def test_timer_rejects_bad_arguments(timing):
+    with pytest.raises(TypeError, match="Timer name must be a string"):
+        timing.Timer(3)
+    with pytest.raises(TypeError, match="must be callable"):
+        timing.Timer("x", time_func=5)
+
+
+def test_rounding_of_fake_clock_is_exact(timing):
+    # Both twins round seconds to integer ns the same way.
+    clock = FakeClock(0.1)
+    t = timing.Timer("r", time_func=clock, start=True)
+    clock.t = 0.3
+    assert t.pause() == pytest.approx(0.2, abs=1e-9)
+
+
+# .. InvocationBuffer .........................................................
+
+
+def test_buffer_writes_rows_in_blocks_and_flush(timing, clock, h5file):
+    a = timing.Timer("a", time_func=clock)
+    b = timing.Timer("b", time_func=clock)
+    rows, n_iter = _dsets(h5file, 2)
+    buf = timing.InvocationBuffer([a, b], rows, n_iter, block_size=3)
+    expected = []
+    a.start()
+    for i in range(7):
+        clock.t += 1.0
+        if i == 2:
+            b.start()
+        buf.record(10 * i)
+        expected.append([a.elapsed, b.elapsed])
+    # Two full blocks are in the file, one row still pending.
+    assert rows.shape == (6, 2) and buf.n_pending == 1
+    assert buf.flush() == 1 and buf.flush() == 0
+    np.testing.assert_allclose(rows[:], expected)
+    np.testing.assert_array_equal(n_iter[:], [10 * i for i in range(7)])
+    assert buf.n_rows == 7
+    assert buf.regular and (buf.start, buf.step) == (0, 10)
+    assert buf.timers == (a, b)
+
+
+def test_buffer_detects_irregular_writes(timing, h5file):
+    rows, n_iter = _dsets(h5file, 1)
+    buf = timing.InvocationBuffer([timing.Timer("a")], rows, n_iter)
+    assert not buf.regular  # no rows yet
+    for n in (1, 3, 5, 6):
+        buf.record(n)
+    assert not buf.regular and buf.step == 1
+    buf.flush()
+    np.testing.assert_array_equal(n_iter[:], [1, 3, 5, 6])
+
+
+def test_buffer_single_row_is_regular(timing, h5file):
+    rows, n_iter = _dsets(h5file, 1)
+    buf = timing.InvocationBuffer([timing.Timer("a")], rows, n_iter)
+    buf.record(4)
+    assert buf.regular and (buf.start, buf.step) == (4, 1)
+
+
+def test_buffer_rejects_bad_arguments(timing, h5file):
+    rows, n_iter = _dsets(h5file, 1)
+    with pytest.raises(ValueError, match="block_size"):
+        timing.InvocationBuffer([], rows, n_iter, block_size=0)
+    with pytest.raises(TypeError, match="Timer"):
+        timing.InvocationBuffer(["a"], rows, n_iter)
+
+
+# .. IterationTimers ..........................................................
+
+
+def test_iteration_timers_timed_write_records_row(timing, clock, h5file):
+    full, inner, write = (
+        timing.Timer(n, time_func=clock)
+        for n in ("full", "inner", "write")
+    )
+    rows, n_iter = _dsets(h5file, 3)
+    buf = timing.InvocationBuffer([inner, write, full], rows, n_iter)
+    it = timing.IterationTimers(full, inner, write, buf)
+    full.start()
+
+    def write_data():
+        clock.t += 0.25
+
+    it.write(write_data, 7)
+    assert write.elapsed == pytest.approx(0.25)
+    assert write.invocations == 1 and not write.running
+    buf.flush()
+    np.testing.assert_allclose(rows[0], [0.0, 0.25, 0.25])
+    assert n_iter[0] == 7
+
+
+def test_iteration_timers_need_one_clock(timing, clock):
+    with pytest.raises(ValueError, match="share one clock"):
+        timing.IterationTimers(
+            timing.Timer("a"), timing.Timer("b", time_func=clock),
+            timing.Timer("c"),
+        )
+
+
+def test_twins_share_error_text(impl):
+    """The twin's messages are the compiled one's, word for word."""
+    from utopya_backend import _timing_py
+
+    clock = FakeClock()
+    msgs = []
+    for mod in (impl.timing, _timing_py):
+        t = mod.Timer("x", time_func=clock, one_shot=True, start=True)
+        t.pause()
+        out = []
+        for op in ("unpause", "pause", "stop"):
+            with pytest.raises(RuntimeError) as err:
+                getattr(t, op)()
+            out.append(re.sub(r"\d", "0", str(err.value)))
+        msgs.append(out)
+    assert msgs[0] == msgs[1]
