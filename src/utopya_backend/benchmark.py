@@ -144,10 +144,10 @@ class ModelBenchmarkMixin(_MixinBase):
         elif self._bench_write:
             self._dgrp_bench = self.h5group.create_group(group_name)
 
-    def _read_benchmark_cfg(self, bench_cfg: Any) -> dict:
+    def _read_benchmark_cfg(self, bench_cfg: Any, model_name: str) -> dict:
         """Check the ``benchmark`` entry; errors name key, value and file."""
         path = getattr(self, "_cfg_file_path", "<unknown>")
-        key = f"{self.name}.benchmark"
+        key = f"{model_name}.benchmark"
         if bench_cfg is None:
             return {}
         if not isinstance(bench_cfg, dict):
@@ -415,8 +415,16 @@ class ModelBenchmarkMixin(_MixinBase):
 
     # .. Hooks into the model .................................................
 
+    def _check_root_cfg(self, root_cfg: dict) -> None:
+        super()._check_root_cfg(root_cfg)
+        # Checked here too, so a bad entry leaves no output file behind.
+        name = root_cfg["root_model_name"]
+        self._read_benchmark_cfg((root_cfg[name] or {}).get("benchmark"), name)
+
     def _invoke_setup(self) -> None:
-        bench_cfg = self._read_benchmark_cfg(self.cfg.pop("benchmark", None))
+        bench_cfg = self._read_benchmark_cfg(
+            self.cfg.pop("benchmark", None), self.name
+        )
         self._configure_benchmark(**bench_cfg)
         self.start_timer("setup")
         super()._invoke_setup()

@@ -55,9 +55,13 @@ def _string(s: str) -> str:
 def _key(k: Any) -> str:
     if isinstance(k, str):
         if _PLAIN_KEY.match(k) and k.lower() not in _RESERVED:
-            return k
-        return _string(k)
-    return yaml_flow(k)
+            s = k
+        else:
+            s = _string(k)
+    else:
+        s = yaml_flow(k)
+    # YAML limits implicit keys to 1024 characters; longer ones need "? ".
+    return s if len(s) < 1000 else "? " + s
 
 
 def yaml_flow(v: Any) -> str:
