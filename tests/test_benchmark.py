@@ -286,8 +286,10 @@ def test_format_elapsed_info(make_cfg):
     assert all(x[w] == " " and x[:w].strip() in ALL_TIMERS for x in lines)
     wide = m.format_elapsed_info("{name:>{w}s}|", width=20)
     assert all(len(x) == 21 for x in wide.splitlines())
-    default = m.format_elapsed_info()
-    assert default.splitlines()[0] == "init|E"
+    # Without info_fstr the configured one is used; info_kwargs are only
+    # for elapsed_info.
+    default = m.format_elapsed_info(extra="X")
+    assert default.splitlines()[0] == "init|X"
 
 
 @pytest.mark.parametrize(
