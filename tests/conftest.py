@@ -15,6 +15,7 @@ import yaml
 from utopya_backend import _core
 from utopya_backend.signal import SIGNAL_INFO
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--no-c-extensions",
@@ -24,9 +25,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_collection_modifyitems(
-    config: pytest.Config, items: list
-) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     if not config.getoption("--no-c-extensions"):
         return
     skip = pytest.mark.skip(reason="--no-c-extensions given")
@@ -73,7 +72,12 @@ def timing(impl: Implementation) -> ModuleType:
 @pytest.fixture
 def use_impl(impl: Implementation, monkeypatch: pytest.MonkeyPatch):
     """Make the model layer and the mixin run on the given implementation."""
-    for name in ("Timer", "InvocationBuffer", "IterationTimers", "monotonic_ns"):
+    for name in (
+        "Timer",
+        "InvocationBuffer",
+        "IterationTimers",
+        "monotonic_ns",
+    ):
         monkeypatch.setattr(_core, name, getattr(impl.timing, name))
     monkeypatch.setattr(_core, "run_iterations", impl.loop.run_iterations)
     return impl
@@ -146,4 +150,3 @@ def run_script(tmp_path):
         )
 
     return run
-

@@ -93,8 +93,10 @@ def test_hdf5_layout_stepwise(make_cfg):
         assert cum.attrs["coords__n_iterations"].tolist() == [0, 3]
         assert np.all(np.diff(cum[:], axis=0) >= 0)
         np.testing.assert_allclose(
-            cum[-1], [total[ALL_TIMERS.index(k)] for k in labels(cum)],
-            rtol=1e-3, atol=1e-4,
+            cum[-1],
+            [total[ALL_TIMERS.index(k)] for k in labels(cum)],
+            rtol=1e-3,
+            atol=1e-4,
         )
         assert cum.compression == "gzip" and cum.compression_opts == 3
 
@@ -117,7 +119,9 @@ def test_hdf5_layout_basemodel_irregular_writes(make_cfg):
 
 def test_basemodel_regular_writes_get_start_and_step(make_cfg):
     _, out = run_model(
-        BenchCounter, make_cfg, model=dict(stop=20, write_at=list(range(4, 21, 4)))
+        BenchCounter,
+        make_cfg,
+        model=dict(stop=20, write_at=list(range(4, 21, 4))),
     )
     with h5py.File(out, "r") as f:
         cum = f["MyModel/benchmark/cumulative"]
@@ -128,7 +132,9 @@ def test_basemodel_regular_writes_get_start_and_step(make_cfg):
 def test_more_than_8000_writes_of_basemodel(make_cfg):
     n = 12_000
     _, out = run_model(
-        BenchCounter, make_cfg, model=dict(stop=n, write_at=list(range(1, n + 1)))
+        BenchCounter,
+        make_cfg,
+        model=dict(stop=n, write_at=list(range(1, n + 1))),
     )
     with h5py.File(out, "r") as f:
         cum = f["MyModel/benchmark/cumulative"]

@@ -66,7 +66,9 @@ def test_missing_key_error_is_keyerror_and_valueerror(make_cfg):
         (dict(seed_numpy_rng="yes"), "seed_numpy_rng", "'yes'"),
     ],
 )
-def test_invalid_values_name_key_value_and_file(make_cfg, override, key, shown):
+def test_invalid_values_name_key_value_and_file(
+    make_cfg, override, key, shown
+):
     cfg = make_cfg(**override)
     with pytest.raises(ConfigError) as err:
         Walker(cfg_file_path=cfg)

@@ -63,7 +63,8 @@ def test_env_var_selects_python_twin(value):
 @pytest.mark.parametrize("value", ["", "0", "false"])
 def test_false_env_values_keep_compiled_core(value):
     out = _run(
-        "from utopya_backend import benchmark; print(benchmark.Timer.__module__)",
+        "from utopya_backend import benchmark;"
+        "print(benchmark.Timer.__module__)",
         UTOPYA_BACKEND_NO_EXTENSIONS=value,
     )
     assert out.returncode == 0, out.stderr
@@ -160,8 +161,7 @@ def test_cython_code_can_cimport_timer(tmp_path):
         [
             sys.executable,
             "-c",
-            textwrap.dedent(
-                """
+            textwrap.dedent("""
                 import cimport_demo
                 from utopya_backend.benchmark import Timer
                 t = Timer("kernel")
@@ -170,8 +170,7 @@ def test_cython_code_can_cimport_timer(tmp_path):
                     cimport_demo.pause_twice(Timer("x"))
                 except RuntimeError as e:
                     print("error:", e)
-                """
-            ),
+                """),
         ],
         cwd=tmp_path,
         capture_output=True,

@@ -78,8 +78,10 @@ def _check_file(out, *, finished):
         x = f["M/x"]
         bench = f["M/benchmark"]
         rows = bench["cumulative"]
-        labels = [s.decode() if isinstance(s, bytes) else s
-                  for s in rows.attrs["coords__label"]]
+        labels = [
+            s.decode() if isinstance(s, bytes) else s
+            for s in rows.attrs["coords__label"]
+        ]
         assert rows.shape[0] == x.shape[0]  # one row per data write
         assert rows.shape[1] == len(labels) == 4
         total = bench["total"][:]

@@ -205,7 +205,9 @@ def test_monitor_interval_zero_emits_after_every_iteration(make_cfg, capsys):
             info["nested"] = {"s": "a: {b}", "l": [1.5, None, True]}
             return info
 
-    m = Mon(cfg_file_path=make_cfg(monitor_emit_interval=0, model=dict(stop=4)))
+    m = Mon(
+        cfg_file_path=make_cfg(monitor_emit_interval=0, model=dict(stop=4))
+    )
     m.run()
     lines = monitor_lines(capsys)
     assert [d["n_iter"] for d in lines] == [0, 1, 2, 3, 4]  # none extra
@@ -308,7 +310,9 @@ def test_create_ts_dset_attributes_and_coords(make_cfg):
                 ),
             )
 
-    m = Grid(cfg_file_path=make_cfg(num_steps=10, write_start=2, write_every=4))
+    m = Grid(
+        cfg_file_path=make_cfg(num_steps=10, write_start=2, write_every=4)
+    )
     a = m.d.attrs
     assert m.d.shape == (0, 2, 3, 1) and m.d.maxshape == (3, 2, 3, 1)
     assert list(a["dim_names"]) == ["time", "x", "y", "z"]

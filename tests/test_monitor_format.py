@@ -59,7 +59,9 @@ values = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(info=st.dictionaries(keys, values, max_size=5), name=st.text(min_size=1))
+@given(
+    info=st.dictionaries(keys, values, max_size=5), name=st.text(min_size=1)
+)
 def test_monitor_line_round_trips(info, name):
     line = format_monitor_line(0.5, 3, name, info)
     assert "\n" not in line

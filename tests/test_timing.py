@@ -35,9 +35,7 @@ def _dsets(f, n_cols, name="rows"):
     rows = f.create_dataset(
         name, (0, n_cols), maxshape=(None, n_cols), dtype="f8"
     )
-    n_iter = f.create_dataset(
-        name + "_n", (0,), maxshape=(None,), dtype="i8"
-    )
+    n_iter = f.create_dataset(name + "_n", (0,), maxshape=(None,), dtype="i8")
     return rows, n_iter
 
 
@@ -217,8 +215,7 @@ def test_buffer_rejects_bad_arguments(timing, h5file):
 
 def test_iteration_timers_timed_write_records_row(timing, clock, h5file):
     full, inner, write = (
-        timing.Timer(n, time_func=clock)
-        for n in ("full", "inner", "write")
+        timing.Timer(n, time_func=clock) for n in ("full", "inner", "write")
     )
     rows, n_iter = _dsets(h5file, 3)
     buf = timing.InvocationBuffer([inner, write, full], rows, n_iter)
@@ -239,7 +236,8 @@ def test_iteration_timers_timed_write_records_row(timing, clock, h5file):
 def test_iteration_timers_need_one_clock(timing, clock):
     with pytest.raises(ValueError, match="share one clock"):
         timing.IterationTimers(
-            timing.Timer("a"), timing.Timer("b", time_func=clock),
+            timing.Timer("a"),
+            timing.Timer("b", time_func=clock),
             timing.Timer("c"),
         )
 

@@ -86,22 +86,19 @@ def test_no_arbitrary_python_objects(load):
 
 
 def test_frontend_tags_range_and_slice(load):
-    d = load(
-        """
+    d = load("""
         r: !range [0, 6, 2]
         r1: !range 3
         s: !slice [1, 5, null]
         s2: !slice [~, -1]
-        """
-    )
+        """)
     assert d == dict(
         r=range(0, 6, 2), r1=range(3), s=slice(1, 5, None), s2=slice(None, -1)
     )
 
 
 def test_expression_tags(load):
-    d = load(
-        """
+    d = load("""
         a: !expr 1 + 2 * 3
         b: !expression (2 + 3) ** 2 / 5
         c: !compute 1e-3 * 2
@@ -109,8 +106,7 @@ def test_expression_tags(load):
         e: !expr -inf
         f: !expr nan
         g: !expr 2**10
-        """
-    )
+        """)
     assert d["a"] == 7 and d["b"] == 5.0 and d["c"] == pytest.approx(2e-3)
     assert d["d"] == math.inf and d["e"] == -math.inf and math.isnan(d["f"])
     assert d["g"] == 1024
@@ -128,23 +124,20 @@ def test_unbounded_or_invalid_expressions_are_refused(load, expr):
 
 
 def test_listgen(load):
-    d = load(
-        """
+    d = load("""
         a: !listgen [0, 10, 3]
         b: !listgen
           from_range: [0, 5]
           append: [20, 1]
           remove: [2]
           unique: true
-        """
-    )
+        """)
     assert d["a"] == [0, 3, 6, 9]
     assert d["b"] == [0, 1, 3, 4, 20]
 
 
 def test_reduction_and_number_tags(load):
-    d = load(
-        """
+    d = load("""
         any: !any [false, true]
         all: !all [true, false]
         min: !min [3, 1, 2]
@@ -156,8 +149,7 @@ def test_reduction_and_number_tags(load):
         abs: !abs -3
         int: !int 3.7
         round: !round 2.6
-        """
-    )
+        """)
     assert d == {
         "any": True, "all": False, "min": 1, "max": 3, "sum": 6,
         "prod": 24, "sorted": [1, 2, 3], "isorted": [3, 2, 1],
@@ -166,8 +158,7 @@ def test_reduction_and_number_tags(load):
 
 
 def test_operator_tags(load):
-    d = load(
-        """
+    d = load("""
         add: !add [1, 2]
         sub: !sub [5, 2]
         mul: !mul [2, 4]
@@ -190,8 +181,7 @@ def test_operator_tags(load):
         invert: !invert [0]
         contains: !contains [[1, 2], 2]
         concat: !concat [[1], [2, 3]]
-        """
-    )
+        """)
     assert d == {
         "add": 3, "sub": 3, "mul": 8, "truediv": 0.25, "floordiv": 3,
         "mod": 1, "pow": 32, "not": True, "and": False, "or": True,
@@ -205,8 +195,7 @@ def test_numpy_path_env_and_string_tags(load, monkeypatch):
     monkeypatch.setenv("UB_TEST_VAR", "hello")
     monkeypatch.setenv("UB_TEST_FLAG", "Yes")
     monkeypatch.delenv("UB_TEST_UNSET", raising=False)
-    d = load(
-        """
+    d = load("""
         lin: !linspace [0, 1, 3]
         ar: !arange [0, 1, 0.5]
         log: !logspace [0, 2, 3]
@@ -227,8 +216,7 @@ def test_numpy_path_env_and_string_tags(load, monkeypatch):
         s2b: !str-to-bool "off"
         one: !oneline "a   b\\n  c "
         cw: !collapse-whitespace " x  y "
-        """
-    )
+        """)
     assert d["lin"] == [0.0, 0.5, 1.0] and d["ar"] == [0.0, 0.5]
     assert d["log"] == [1.0, 10.0, 100.0]
     assert all(type(v) is float for v in d["lin"] + d["ar"] + d["log"])
@@ -258,8 +246,7 @@ def test_array_tag(load):
 
 
 def test_parameter_tags_load_as_values(load):
-    d = load(
-        """
+    d = load("""
         p: !is-positive 5
         q: !is-probability 0.3
         i: !is-int 4
@@ -268,8 +255,7 @@ def test_parameter_tags_load_as_values(load):
         b: !is-bool true
         n: !is-negative-or-zero 0
         full: !param {default: 0.5, limits: [0, 1]}
-        """
-    )
+        """)
     assert d == dict(p=5, q=0.3, i=4, u=0, s="foo", b=True, n=0, full=0.5)
 
 

@@ -21,9 +21,12 @@ def _env_flag(name: str) -> bool:
         return False
     raise ValueError(
         f"Environment variable {name}={os.environ[name]!r} is neither true "
-        f"({', '.join(_TRUE)}) nor false ({', '.join(repr(v) for v in _FALSE)})"
+        f"({', '.join(_TRUE)}) nor false "
+        f"({', '.join(repr(v) for v in _FALSE)})"
     )
 
 
 NO_EXTENSIONS: bool = _env_flag("UTOPYA_BACKEND_NO_EXTENSIONS")
-USE_EXTENSIONS: bool = not NO_EXTENSIONS and sys.implementation.name == "cpython"
+USE_EXTENSIONS: bool = (
+    not NO_EXTENSIONS and sys.implementation.name == "cpython"
+)

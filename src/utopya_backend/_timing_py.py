@@ -255,7 +255,9 @@ class InvocationBuffer:
         """Record a row at clock reading ``now``; return 1 if it flushed."""
         k = self._n_pending
         n_rows = self._n_flushed + k
-        self._rows[k] = [_ns_to_seconds(t._elapsed_ns_at(now)) for t in self._timers]
+        self._rows[k] = [
+            _ns_to_seconds(t._elapsed_ns_at(now)) for t in self._timers
+        ]
         self._n_iter[k] = n_iterations
         if n_rows == 0:
             self._first = n_iterations

@@ -29,7 +29,7 @@ class CfgLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML loader (C-accelerated where available) with utopya's tags."""
 
 
-# .. Helpers ...................................................................
+# .. Helpers ..................................................................
 
 
 def _str2bool(val: str) -> bool:
@@ -62,7 +62,7 @@ def _listgen(
     return sorted(items) if sort else items
 
 
-# .. Bounded arithmetic ........................................................
+# .. Bounded arithmetic .......................................................
 
 _MAX_EXPR_LEN = 1000
 _MAX_INT_BITS = 100_000
@@ -130,7 +130,7 @@ def eval_simple_math_expr(expr: str) -> Any:
         raise ValueError(f"Cannot evaluate expression {expr!r}: {e}") from e
 
 
-# .. Constructors ..............................................................
+# .. Constructors .............................................................
 
 
 def _plain_scalar(loader: CfgLoader, node: yaml.ScalarNode) -> Any:
@@ -206,6 +206,7 @@ def _format(*args: Any, fstr: Any = None, **kwargs: Any) -> str:
 
 _is_unix = platform.system() in ("Linux", "Darwin")
 _is_windows = platform.system() == "Windows"
+
 
 def _concat(*lists: Any) -> list:
     out: list = []

@@ -205,7 +205,9 @@ class ModelBenchmarkMixin(_MixinBase):
         if not isinstance(name, str):
             raise TypeError(f"Timer names must be strings, got {name!r}")
         if name in self._timers:
-            raise ValueError(f"A benchmark timer named '{name}' exists already")
+            raise ValueError(
+                f"A benchmark timer named '{name}' exists already"
+            )
         timer = _core.Timer(name, one_shot=one_shot, **kwargs)
         self._timers[name] = timer
         return timer
@@ -367,7 +369,9 @@ class ModelBenchmarkMixin(_MixinBase):
             rows.attrs["coords__n_iterations"] = _N_ITER_DSET
             n_iter.attrs["dim_names"] = ["n_iterations"]
             self._dset_cumulative = rows
-            buffer = _core.InvocationBuffer(cumulative, rows, n_iter, block_size=n)
+            buffer = _core.InvocationBuffer(
+                cumulative, rows, n_iter, block_size=n
+            )
         return _core.IterationTimers(
             t["full_iteration"], t["model_iteration"], t["write_data"], buffer
         )

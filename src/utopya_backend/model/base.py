@@ -414,7 +414,9 @@ class BaseModel(abc.ABC):
         elif signum in (signal.SIGINT, signal.SIGTERM):
             self.log.warning("Was told to stop.")
         else:
-            self.log.warning("Got an unexpected signal: %s. Stopping ...", signum)
+            self.log.warning(
+                "Got an unexpected signal: %s. Stopping ...", signum
+            )
         return 128 + abs(int(signum))
 
     # .. Monitoring ...........................................................

@@ -186,9 +186,7 @@ class StepwiseModel(BaseModel):
         """
         extra_dims = tuple(extra_dims)
         start = max(self._time, self._write_start)
-        num_writes = len(
-            range(start, self._num_steps + 1, self._write_every)
-        )
+        num_writes = len(range(start, self._num_steps + 1, self._write_every))
         extra_sizes = tuple(sizes.get(d) for d in extra_dims)
         for dim_name, values in coords.items():
             if dim_name not in extra_dims:

@@ -1,0 +1,112 @@
+"""The model loop with and without the mixin, per-write cost, a large run."""
+
+import os
+import tempfile
+
+import h5py
+import numpy as np
+
+from ._common import Bench, Model, Plain, timing_module
+
+
+class LoopSuite:
+    """20 000 iterations writing every 1000: the loop and the mixin."""
+
+    params = ["plain", "mixin", "mixin_disabled"]
+    param_names = ["model"]
+    number = 1
+    repeat = 5
+
+    def setup(self, kind):
+        cls = Plain if kind == "plain" else Bench
+        cfg = {}
+        if kind != "plain":
+            cfg = dict(benchmark=dict(show_on_exit=False))
+        if kind == "mixin_disabled":
+            cfg["benchmark"]["enabled"] = False
+        self.m = Model(cls, 20_000, 1000, cfg)
+
+    def teardown(self, kind):
+        self.m.close()
+
+    def time_model_iteration(self, kind):
+        self.m.run()
+
+
+class WriteSuite:
+    """5 000 iterations writing every iteration."""
+
+    params = ["plain", "mixin"]
+    param_names = ["model"]
+    number = 1
+    repeat = 5
+
+    def setup(self, kind):
+        cls, cfg = Plain, {}
+        if kind == "mixin":
+            cls, cfg = Bench, dict(benchmark=dict(show_on_exit=False))
+        self.m = Model(cls, 5_000, 1, cfg)
+
+    def teardown(self, kind):
+        self.m.close()
+
+    def time_per_write_run(self, kind):
+        self.m.run()
+
+
+class BufferSuite:
+    """Peak memory of 10^6 rows through the invocation buffer."""
+
+    params = ["c"]
+    param_names = ["impl"]
+    timeout = 300
+
+    def setup(self, impl):
+        self.mod = timing_module(impl)
+
+    def peakmem_buffer_1e6_writes(self, impl):
+        timers = [self.mod.Timer(str(i)) for i in range(4)]
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            h5py.File(os.path.join(tmp, "buf.h5"), "w") as f,
+        ):
+            rows = f.create_dataset(
+                "r",
+                (0, 4),
+                maxshape=(None, 4),
+                chunks=(1024, 4),
+                dtype="f4",
+                compression=3,
+            )
+            n_iter = f.create_dataset(
+                "n",
+                (0,),
+                maxshape=(None,),
+                chunks=(1024,),
+                dtype="i8",
+                compression=3,
+            )
+            buf = self.mod.InvocationBuffer(timers, rows, n_iter)
+            for i in range(1_000_000):
+                buf.record(i)
+            buf.flush()
+            assert np.asarray(n_iter[-1]) == 999_999
+
+
+class LargeRunSuite:
+    """A BaseModel-style run with 10^6 benchmarked data writes."""
+
+    timeout = 600
+    number = 1
+    repeat = 1
+
+    def setup(self):
+        self.m = Model(
+            Bench, 1_000_000, 1, dict(benchmark=dict(show_on_exit=False))
+        )
+
+    def teardown(self):
+        self.m.close()
+
+    def peakmem_run_1e6_writes(self):
+        self.m.run()

@@ -1,0 +1,75 @@
+"""Command line: ``python -m utopya_backend demo`` (or ``utopya-backend``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="utopya-backend",
+        description="Tools of utopya-backend, the fast utopya model backend.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    demo = sub.add_parser(
+        "demo",
+        help="run a benchmarked forest-fire model and print its timings",
+        description="Run the Drossel-Schwabl forest fire as a StepwiseModel "
+        "with the benchmark mixin, print the timing table and where the "
+        "HDF5 file is.",
+    )
+    demo.add_argument("--steps", type=_positive_int, default=2000)
+    demo.add_argument("--grid", type=_positive_int, default=128)
+    demo.add_argument(
+        "--out",
+        default=None,
+        help="new output directory (default: a new "
+        "utopya-backend-demo-<time> directory here)",
+    )
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--no-benchmark", action="store_true")
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the ``utopya-backend`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from .demo import run_demo
+
+        try:
+            run_demo(
+                steps=args.steps,
+                grid=args.grid,
+                out=args.out,
+                seed=args.seed,
+                benchmark=not args.no_benchmark,
+            )
+        except FileExistsError:
+            print(
+                f"utopya-backend demo: error: output directory {args.out} "
+                "exists already; choose a new one",
+                file=sys.stderr,
+            )
+            return 2
+        except OSError as exc:
+            print(f"utopya-backend demo: error: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

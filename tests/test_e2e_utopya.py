@@ -1,0 +1,275 @@
+"""End to end: our model run by the real utopya frontend (utopya 1.3.11).
+
+utopya's wheel bundles its own copy of ``utopya_backend``, so the frontend
+lives in a virtualenv of its own (``UTOPYA_FRONTEND_VENV``, made here if
+unset) while the model executable runs with this interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+FRONTEND_VERSION = "1.3.11"
+
+MODEL = '''#!{python}
+"""Model executable registered with the utopya frontend."""
+import sys
+import time
+
+from utopya_backend import ModelBenchmarkMixin, StepwiseModel
+
+
+class E2EWalker(ModelBenchmarkMixin, StepwiseModel):
+    def setup(self, *, sleep=0.0, squares=False, **_):
+        self.sleep = sleep
+        self.squares = squares
+        self.x = 0.0
+        self.dset = self.create_ts_dset("x", dtype="f8")
+
+    def perform_step(self):
+        self.x += self.rng.normal()
+        if self.sleep:
+            time.sleep(self.sleep)
+
+    def write_data(self):
+        n = self.dset.shape[0]
+        self.dset.resize(n + 1, axis=0)
+        self.dset[n] = self.x
+
+    def should_write(self):
+        if self.squares:  # irregular writes: at perfect squares
+            return int(self.time**0.5) ** 2 == self.time
+        return super().should_write()
+
+    def monitor(self, info):
+        info["steps_done"] = self.time
+        return info
+
+
+if __name__ == "__main__":
+    E2EWalker(cfg_file_path=sys.argv[1]).run()
+'''
+
+DEFAULT_CFG = """
+sleep: 0.0
+benchmark:
+  show_on_exit: false
+"""
+
+DRIVER = """
+import json, sys
+import utopya
+from paramspace import ParamDim
+
+name, exe, default_cfg, out_dir = sys.argv[1:5]
+utopya.MODELS.register_model_info(
+    name,
+    paths=dict(executable=exe, default_cfg=default_cfg),
+    label="e2e",
+    exists_action="overwrite",
+    set_as_default=True,
+)
+model = utopya.Model(name=name)
+base = dict(
+    executable_control=dict(run_from_tmpdir=False),
+    worker_manager=dict(num_workers=2),
+    data_manager=dict(
+        load_cfg=dict(
+            data=dict(
+                loader="hdf5_proxy",
+                glob_str="data/uni*/data.h5",
+                required=True,
+                path_regex="data/uni(\\d+)/data.h5",
+                target_path="multiverse/{match:}/data",
+                enable_mapping=True,
+            )
+        )
+    ),
+)
+result = {}
+
+
+def summary(mv, key):
+    mv.dm.load_from_cfg(print_tree=False)
+    unis = mv.dm["multiverse"]
+    out = dict(counters=mv.wm.task_counters, unis={})
+    for uni_name, uni in unis.items():
+        data = uni["data"][name]
+        cum = data["benchmark"]["cumulative"]
+        arr = cum.data
+        out["unis"][uni_name] = dict(
+            x=int(data["x"].shape[0]),
+            dims=list(arr.dims),
+            n_iter=[int(v) for v in arr.coords["n_iterations"].values],
+            labels=[str(v) for v in arr.coords["label"].values],
+            total=[
+                str(v)
+                for v in data["benchmark"]["total"].data.coords["label"].values
+            ],
+        )
+    result[key] = out
+
+
+mv = model.create_mv(
+    **base,
+    paths=dict(out_dir=f"{out_dir}/single"),
+    parameter_space=dict(num_steps=20, write_every=5, seed=3),
+)
+mv.run()
+summary(mv, "single")
+
+mv = model.create_mv(
+    **base,
+    paths=dict(out_dir=f"{out_dir}/sweep"),
+    parameter_space=dict(
+        num_steps=12, write_every=4, seed=ParamDim(default=1, values=[1, 2, 3])
+    ),
+)
+mv.run_sweep()
+summary(mv, "sweep")
+
+mv = model.create_mv(
+    **base,
+    paths=dict(out_dir=f"{out_dir}/stopped"),
+    parameter_space={
+        "num_steps": 100000,
+        "monitor_emit_interval": 0.02,
+        name: dict(sleep=0.002),
+    },
+    run_kwargs=dict(
+        stop_conditions=[
+            dict(
+                name="enough steps",
+                func="check_monitor_entry",
+                entry_name=name + ".steps_done",
+                operator=">=",
+                value=20,
+            )
+        ]
+    ),
+)
+mv.run()
+summary(mv, "stopped")
+
+mv = model.create_mv(
+    **base,
+    paths=dict(out_dir=f"{out_dir}/irregular"),
+    parameter_space={"num_steps": 20, name: dict(squares=True)},
+)
+mv.run()
+summary(mv, "irregular")
+
+print("E2E-RESULT " + json.dumps(result))
+"""
+
+
+def _frontend_python(tmp_path_factory) -> str:
+    venv = os.environ.get("UTOPYA_FRONTEND_VENV")
+    if not venv:
+        venv = str(tmp_path_factory.getbasetemp() / "utopya-venv")
+    py = os.path.join(venv, "bin", "python")
+    ok = (
+        os.path.exists(py)
+        and (
+            subprocess.run([py, "-c", "import utopya"], capture_output=True)
+        ).returncode
+        == 0
+    )
+    if ok:
+        return py
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "venv", venv], check=True, timeout=300
+        )
+        subprocess.run(
+            [py, "-m", "pip", "install", "-q", f"utopya=={FRONTEND_VERSION}"],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+    except (subprocess.SubprocessError, OSError) as exc:
+        if os.environ.get("UTOPYA_BACKEND_REQUIRE_E2E"):
+            raise
+        pytest.skip(f"could not install utopya=={FRONTEND_VERSION}: {exc}")
+    return py
+
+
+@pytest.fixture(scope="module")
+def e2e_result(tmp_path_factory):
+    py = _frontend_python(tmp_path_factory)
+    tmp = tmp_path_factory.mktemp("e2e")
+    exe = tmp / "run_model.py"
+    exe.write_text(MODEL.format(python=sys.executable))
+    exe.chmod(0o755)
+    (tmp / "default_cfg.yml").write_text(textwrap.dedent(DEFAULT_CFG))
+    (tmp / "driver.py").write_text(DRIVER)
+    home = tmp / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}  # a registry of its own
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run(
+        [
+            py,
+            str(tmp / "driver.py"),
+            "UBE2EWalker",
+            str(exe),
+            str(tmp / "default_cfg.yml"),
+            str(tmp / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    lines = [
+        x for x in proc.stdout.splitlines() if x.startswith("E2E-RESULT ")
+    ]
+    assert proc.returncode == 0 and lines, (
+        proc.stdout[-3000:] + proc.stderr[-5000:]
+    )
+    return json.loads(lines[-1][len("E2E-RESULT ") :])
+
+
+def test_irregular_writes_load_with_linked_coordinates(e2e_result):
+    irregular = e2e_result["irregular"]
+    assert irregular["counters"]["success"] == 1
+    (uni,) = irregular["unis"].values()
+    assert uni["n_iter"] == [0, 1, 4, 9, 16]
+
+
+CUMULATIVE = ["model_iteration", "monitor", "write_data", "full_iteration"]
+
+
+def test_plain_run_succeeds_and_loads(e2e_result):
+    single = e2e_result["single"]
+    assert single["counters"]["success"] == 1
+    assert single["counters"]["failed"] == 0
+    (uni,) = single["unis"].values()
+    assert uni["x"] == 5  # times 0, 5, 10, 15, 20
+    assert uni["dims"] == ["n_iterations", "label"]
+    assert uni["n_iter"] == [0, 5, 10, 15, 20]
+    assert uni["labels"] == CUMULATIVE
+    assert "simulation" in uni["total"]
+
+
+def test_sweep_runs_every_universe(e2e_result):
+    sweep = e2e_result["sweep"]
+    assert sweep["counters"]["success"] == 3
+    assert len(sweep["unis"]) == 3
+    for uni in sweep["unis"].values():
+        assert uni["x"] == 4 and uni["n_iter"] == [0, 4, 8, 12]
+
+
+def test_stop_condition_stops_universe(e2e_result):
+    stopped = e2e_result["stopped"]
+    assert stopped["counters"]["stopped"] == 1
+    assert stopped["counters"]["failed"] == 0
+    (uni,) = stopped["unis"].values()
+    assert 20 <= uni["x"] < 100_000
+    assert uni["n_iter"] == list(range(uni["x"]))
