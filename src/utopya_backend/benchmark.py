@@ -398,8 +398,9 @@ class ModelBenchmarkMixin(_MixinBase):
             )
 
     def _write_benchmark_data(self) -> None:
-        it = self._bench_iter_timers
-        buffer = it.buffer if it is not None else None
+        if self._bench_iter_timers is None:  # no write yet: empty datasets
+            self._bench_iter_timers = self._make_iteration_timers()
+        buffer = self._bench_iter_timers.buffer
         if buffer is not None:
             buffer.flush()
             if buffer.regular:
