@@ -167,3 +167,17 @@ Model(cfg_file_path=sys.argv[1]).run()
     # perform_step fails in the step from time 7; the others once time is 7,
     # before it was written.
     assert n == (8 if where == "perform_step" else 7)
+
+
+def test_sigkill_leaves_a_readable_file(tmp_path):
+    """SIGKILL is out of scope for data, but the file still opens with the
+    rows up to the last file flush (at most one per second, after blocks)."""
+    proc, out, _ = _start(tmp_path, num_steps=10**8, interval=0.05)
+    _wait_for_lines(proc, 2)
+    time.sleep(1.5)
+    proc.kill()
+    proc.communicate(timeout=60)
+    with h5py.File(out, "r") as f:
+        bench = f["M/benchmark"]
+        assert bench["cumulative"].shape[0] >= 4096
+        assert "total" not in bench

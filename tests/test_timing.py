@@ -258,3 +258,20 @@ def test_twins_share_error_text(impl):
             out.append(re.sub(r"\d", "0", str(err.value)))
         msgs.append(out)
     assert msgs[0] == msgs[1]
+
+
+def test_buffer_calls_after_block_once_per_block(timing, h5file):
+    rows, n_iter = _dsets(h5file, 1)
+    calls = []
+    buf = timing.InvocationBuffer(
+        [timing.Timer("a")],
+        rows,
+        n_iter,
+        block_size=4,
+        after_block=lambda: calls.append(rows.shape[0]),
+    )
+    for i in range(10):
+        buf.record(i)
+    assert calls == [4, 8]  # after each full block was written
+    buf.flush()
+    assert calls == [4, 8] and rows.shape[0] == 10

@@ -51,6 +51,7 @@ cdef class InvocationBuffer:
     cdef bint _regular
     cdef object _dset_rows
     cdef object _dset_n_iter
+    cdef object _after_block
 
     cdef int _record(self, int64_t n_iterations, int64_t now) except -1
 

@@ -240,6 +240,8 @@ cdef class InvocationBuffer:
         dset_n_iterations: Dataset of shape ``(n,)`` that receives each
             row's iteration count.
         block_size: Rows per block.
+        after_block: Called with no arguments after each block is written
+            (e.g. to flush the file now and then); None for nothing.
     """
 
     def __cinit__(self, *args, **kwargs):
@@ -247,7 +249,7 @@ cdef class InvocationBuffer:
         self._n_iter = NULL
 
     def __init__(self, timers, dset_rows, dset_n_iterations, *,
-                 Py_ssize_t block_size=DEFAULT_BLOCK_SIZE):
+                 Py_ssize_t block_size=DEFAULT_BLOCK_SIZE, after_block=None):
         if block_size < 1:
             raise ValueError(f"block_size must be >= 1, got {block_size}")
         self._timers = list(timers)
@@ -267,6 +269,7 @@ cdef class InvocationBuffer:
             raise MemoryError("Could not allocate the invocation buffer")
         self._dset_rows = dset_rows
         self._dset_n_iter = dset_n_iterations
+        self._after_block = after_block
         self._regular = True
         self._step = 1
 
@@ -294,6 +297,8 @@ cdef class InvocationBuffer:
         self._n_pending += 1
         if self._n_pending == self._block_size:
             self.flush()
+            if self._after_block is not None:
+                self._after_block()
             return 1
         return 0
 

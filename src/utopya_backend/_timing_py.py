@@ -222,6 +222,8 @@ class InvocationBuffer:
         dset_n_iterations: Dataset of shape ``(n,)`` that receives each
             row's iteration count.
         block_size: Rows per block.
+        after_block: Called with no arguments after each block is written
+            (e.g. to flush the file now and then); None for nothing.
     """
 
     def __init__(
@@ -231,6 +233,7 @@ class InvocationBuffer:
         dset_n_iterations: Any,
         *,
         block_size: int = DEFAULT_BLOCK_SIZE,
+        after_block: Optional[Callable[[], Any]] = None,
     ) -> None:
         if block_size < 1:
             raise ValueError(f"block_size must be >= 1, got {block_size}")
@@ -244,6 +247,7 @@ class InvocationBuffer:
         self._n_iter = np.empty(self._block_size, dtype=np.int64)
         self._dset_rows = dset_rows
         self._dset_n_iter = dset_n_iterations
+        self._after_block = after_block
         self._n_pending = 0
         self._n_flushed = 0
         self._first = 0
@@ -270,6 +274,8 @@ class InvocationBuffer:
         self._n_pending = k + 1
         if self._n_pending == self._block_size:
             self.flush()
+            if self._after_block is not None:
+                self._after_block()
             return 1
         return 0
 
