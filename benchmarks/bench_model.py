@@ -110,3 +110,22 @@ class LargeRunSuite:
 
     def peakmem_run_1e6_writes(self):
         self.m.run()
+
+
+class TenMillionSuite:
+    """10^7 iterations of a StepwiseModel with the mixin (write every 1000)."""
+
+    timeout = 900
+    number = 1
+    repeat = 1
+
+    def setup(self):
+        self.m = Model(
+            Bench, 10_000_000, 1000, dict(benchmark=dict(show_on_exit=False))
+        )
+
+    def teardown(self):
+        self.m.close()
+
+    def time_stepwise_1e7_iterations(self):
+        self.m.run()

@@ -10,20 +10,20 @@ class TimerSuite:
     param_names = ["impl"]
 
     def setup(self, impl):
-        self.timer = timing_module(impl).Timer("t")
-        self.timer.start()
-        self.timer.pause()
+        self.tm = timing_module(impl).Timer("t")
+        self.tm.start()
+        self.tm.pause()
 
     def time_pause_unpause_pair(self, impl):
-        t = self.timer
+        t = self.tm
         t.unpause()
         t.pause()
 
     def time_elapsed(self, impl):
-        return self.timer.elapsed
+        return self.tm.elapsed
 
     def track_ns_per_pair(self, impl):
-        t = self.timer
+        t = self.tm
         k = 200_000
         pair = min(
             timeit.repeat(lambda: (t.unpause(), t.pause()), number=k, repeat=5)

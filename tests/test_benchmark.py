@@ -72,6 +72,19 @@ def test_teardown_times_deletion(make_cfg):
         assert "MyModel/benchmark/total" in f
 
 
+def test_del_closes_file_without_garbage_collection(make_cfg):
+    path = make_cfg(num_steps=3)
+    gc.disable()
+    try:
+        m = BenchWalker(cfg_file_path=path)
+        m.run()
+        del m
+        with h5py.File(output_path(path), "r") as f:  # not locked any more
+            assert "MyModel/benchmark/total" in f
+    finally:
+        gc.enable()
+
+
 def test_hdf5_layout_stepwise(make_cfg):
     m, out = run_model(
         BenchWalker, make_cfg, num_steps=30, write_start=0, write_every=3

@@ -41,12 +41,66 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--no-benchmark", action="store_true")
+
+    report = sub.add_parser(
+        "report",
+        help="timing report of an output file or a utopya run directory",
+        description="Read the benchmark data of an HDF5 output file (or of "
+        "every universe of a utopya run directory) and print a table.",
+    )
+    report.add_argument("path", help="HDF5 file or utopya run directory")
+    report.add_argument("--model", default=None, help="model group name")
+    report.add_argument(
+        "--plot", metavar="OUT.png", default=None, help="write a figure"
+    )
+    report.add_argument(
+        "--json", action="store_true", help="print machine-readable figures"
+    )
     return p
+
+
+def _report(args: argparse.Namespace) -> int:
+    import json
+
+    from . import report
+
+    try:
+        loaded = report.load_path(args.path, model=args.model)
+    except report.ReportError as exc:
+        print(f"utopya-backend report: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(loaded), indent=2))
+    else:
+        for datas in loaded["items"].values():
+            for d in datas:
+                print(report.format_table(d))
+                print()
+        if loaded["kind"] == "run":
+            print(
+                report.format_universes(
+                    report.universe_summary(loaded["items"])
+                )
+            )
+    if args.plot:
+        try:
+            report.plot(loaded, args.plot)
+        except ImportError:
+            print(
+                "utopya-backend report: --plot needs matplotlib, which is not "
+                "installed; pip install 'utopya-backend[tools]'",
+                file=sys.stderr,
+            )
+            return 3
+        print(f"Plot written to: {args.plot}", file=sys.stderr)
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of the ``utopya-backend`` console script."""
     args = _parser().parse_args(argv)
+    if args.command == "report":
+        return _report(args)
     if args.command == "demo":
         from .demo import run_demo
 

@@ -9,6 +9,7 @@ into the model's HDF5 group.
 from __future__ import annotations
 
 import inspect
+import weakref
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
 import numpy as np
@@ -51,6 +52,22 @@ DEFAULT_TIMERS_CUMULATIVE: Tuple[str, ...] = (
 
 _DTYPES = ("float16", "float32", "float64")
 _N_ITER_DSET = "cumulative_n_iterations"
+
+
+def _weak_callback(method: Any) -> Any:
+    """Call a bound method without keeping its object alive.
+
+    The buffer holds this callback; a strong reference would make a cycle
+    and keep the model (and its open file) alive after ``del model``.
+    """
+    ref = weakref.WeakMethod(method)
+
+    def call() -> None:
+        m = ref()
+        if m is not None:
+            m()
+
+    return call
 
 
 class ModelBenchmarkMixin(_MixinBase):
@@ -378,7 +395,7 @@ class ModelBenchmarkMixin(_MixinBase):
                 rows,
                 n_iter,
                 block_size=n,
-                after_block=self._flush_file_now_and_then,
+                after_block=_weak_callback(self._flush_file_now_and_then),
             )
         return _core.IterationTimers(
             t["full_iteration"], t["model_iteration"], t["write_data"], buffer
@@ -435,6 +452,10 @@ class ModelBenchmarkMixin(_MixinBase):
         ds.attrs["dim_names"] = ["label"]
         ds.attrs["coords_mode__label"] = "values"
         ds.attrs["coords__label"] = list(elapsed)
+        # For reports: how often each timer ran (mean per invocation).
+        ds.attrs["invocations"] = [
+            t.invocations for t in self._timers.values()
+        ]
         self._dset_total = ds
 
     # .. Hooks into the model .................................................
