@@ -273,3 +273,141 @@ def test_stop_condition_stops_universe(e2e_result):
     (uni,) = stopped["unis"].values()
     assert 20 <= uni["x"] < 100_000
     assert uni["n_iter"] == list(range(uni["x"]))
+
+
+# .. The example model, registered from its manifest ..........................
+
+EXAMPLE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    "examples",
+    "SIS",
+)
+
+EXAMPLE_DRIVER = """
+import json, os, sys
+import utopya
+from paramspace import ParamDim
+
+out_dir, prefix = sys.argv[1], json.loads(sys.argv[2])
+model = utopya.Model(name="SIS")
+base = dict(
+    executable_control=dict(run_from_tmpdir=False, prefix=prefix),
+    worker_manager=dict(num_workers=2),
+)
+result = {}
+
+
+def record(mv, key):
+    data = mv.dirs["data"]
+    uni_dirs = sorted(os.path.join(data, d) for d in os.listdir(data))
+    result[key] = dict(counters=mv.wm.task_counters, unis=uni_dirs)
+
+
+mv = model.create_mv(
+    **base,
+    paths=dict(out_dir=out_dir + "/sweep"),
+    parameter_space=dict(
+        num_steps=30,
+        write_every=10,
+        SIS=dict(grid=16, p_infect=ParamDim(default=0.3, values=[0.1, 0.5])),
+    ),
+)
+mv.run_sweep()
+record(mv, "sweep")
+
+mv = model.create_mv(
+    **base,
+    paths=dict(out_dir=out_dir + "/stopped"),
+    parameter_space=dict(
+        num_steps=10**7, monitor_emit_interval=0.05, SIS=dict(grid=16)
+    ),
+    run_kwargs=dict(
+        stop_conditions=[
+            dict(
+                name="any density",
+                func="check_monitor_entry",
+                entry_name="SIS.infected_density",
+                operator=">=",
+                value=0.0,
+            )
+        ]
+    ),
+)
+mv.run()
+record(mv, "stopped")
+print("E2E-RESULT " + json.dumps(result))
+"""
+
+
+def _run_example(py_frontend: str, tmp, *, prefix, env) -> dict:
+    utopya_cli = os.path.join(os.path.dirname(py_frontend), "utopya")
+    reg = subprocess.run(
+        [utopya_cli, "models", "register", "from-manifest",
+         os.path.join(EXAMPLE, "SIS_info.yml"), "--exists-action",
+         "overwrite"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert reg.returncode == 0, reg.stdout + reg.stderr
+    (tmp / "driver.py").write_text(EXAMPLE_DRIVER)
+    proc = subprocess.run(
+        [py_frontend, str(tmp / "driver.py"), str(tmp / "out"),
+         json.dumps(prefix)],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("E2E-RES")]
+    assert proc.returncode == 0 and lines, proc.stderr[-5000:]
+    return json.loads(lines[-1][len("E2E-RESULT ") :])
+
+
+def _check_example(result: dict) -> None:
+    import h5py
+
+    assert result["sweep"]["counters"]["success"] == 2
+    assert result["stopped"]["counters"]["stopped"] == 1
+    for key in ("sweep", "stopped"):
+        for uni in result[key]["unis"]:
+            with h5py.File(os.path.join(uni, "data.h5"), "r") as f:
+                g = f["SIS"]
+                n = g["infected_density"].shape[0]
+                assert n >= 1 and g["infected"].shape[0] == n
+                cum = g["benchmark/cumulative"]
+                assert cum.shape == (n, 5)  # 4 default timers + neighbours
+                assert "total" in g["benchmark"]
+
+
+@pytest.mark.skipif(not os.path.isdir(EXAMPLE), reason="no examples/ here")
+def test_example_with_model_interpreter_of_its_own(tmp_path_factory):
+    """Way 1: the frontend in its venv, the model run by this interpreter."""
+    py = _frontend_python(tmp_path_factory)
+    tmp = tmp_path_factory.mktemp("example1")
+    home = tmp / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("PYTHONPATH", None)
+    _check_example(_run_example(py, tmp, prefix=[sys.executable], env=env))
+
+
+@pytest.mark.skipif(not os.path.isdir(EXAMPLE), reason="no examples/ here")
+def test_example_in_one_environment_replacing_bundled_copy(tmp_path_factory):
+    """Way 2: this package installed after utopya, in the same venv."""
+    venv = os.environ.get("UTOPYA_ONEENV_VENV")
+    if not venv:
+        pytest.skip(
+            "UTOPYA_ONEENV_VENV not set: needs a virtualenv with utopya "
+            "installed first and this package's wheel after it (.ci/run "
+            "makes one)"
+        )
+    py = os.path.join(venv, "bin", "python")
+    check = subprocess.run(
+        [py, "-c", "import utopya_backend, utopya_backend._core as c;"
+         "print(c.IMPLEMENTATION, hasattr(utopya_backend, '__version__'))"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert check.stdout.split() == ["c", "True"], check.stderr
+    tmp = tmp_path_factory.mktemp("example2")
+    home = tmp / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env["PATH"]
+    env.pop("PYTHONPATH", None)
+    _check_example(_run_example(py, tmp, prefix=None, env=env))

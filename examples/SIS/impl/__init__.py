@@ -1,0 +1,5 @@
+"""Implementation of the SIS example model."""
+
+from .model import SIS
+
+__all__ = ["SIS"]
