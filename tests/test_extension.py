@@ -71,6 +71,26 @@ def test_false_env_values_keep_compiled_core(value):
     assert out.stdout.strip() == "utopya_backend._timing"
 
 
+def test_require_extensions_turns_fallback_into_error(tmp_path):
+    # A package copy without its compiled modules: import must fail loudly.
+    pkg = tmp_path / "utopya_backend"
+    shutil.copytree(PKG_DIR, pkg)
+    for f in pkg.iterdir():
+        if f.name.startswith(("_timing.", "_loop.")) and f.suffix in (
+            ".so",
+            ".pyd",
+        ):
+            f.unlink()
+    code = "import utopya_backend._core as c; print(c.IMPLEMENTATION)"
+    env = dict(PYTHONPATH=str(tmp_path))
+    loose = _run(code, **env)
+    assert loose.returncode == 0 and loose.stdout.strip() == "python"
+    assert "Has it been compiled?" in loose.stderr
+    strict = _run(code, UTOPYA_BACKEND_REQUIRE_EXTENSIONS="1", **env)
+    assert strict.returncode != 0
+    assert "No module named 'utopya_backend._loop'" in strict.stderr
+
+
 def test_unclear_env_value_is_an_error():
     out = _run("import utopya_backend", UTOPYA_BACKEND_NO_EXTENSIONS="maybe")
     assert out.returncode != 0

@@ -4,6 +4,8 @@
 ``yes``, ``on``; any case) selects the pure-Python twins; unset, empty or a
 false value (``0``, ``false``, ``no``, ``off``) keeps the compiled core.
 Interpreters other than CPython always use the twins.
+``UTOPYA_BACKEND_REQUIRE_EXTENSIONS`` set to a true value turns a missing
+compiled core into an ImportError instead of a fallback (for wheel builds).
 """
 
 import os
@@ -27,6 +29,7 @@ def _env_flag(name: str) -> bool:
 
 
 NO_EXTENSIONS: bool = _env_flag("UTOPYA_BACKEND_NO_EXTENSIONS")
+REQUIRE_EXTENSIONS: bool = _env_flag("UTOPYA_BACKEND_REQUIRE_EXTENSIONS")
 USE_EXTENSIONS: bool = (
     not NO_EXTENSIONS and sys.implementation.name == "cpython"
 )

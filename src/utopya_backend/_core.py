@@ -6,7 +6,7 @@ look names up on this module at run time, so tests can swap implementations.
 
 from typing import TYPE_CHECKING
 
-from ._compat import USE_EXTENSIONS
+from ._compat import REQUIRE_EXTENSIONS, USE_EXTENSIONS
 
 if TYPE_CHECKING or not USE_EXTENSIONS:
     from ._loop_py import run_iterations
@@ -30,6 +30,8 @@ else:
 
         IMPLEMENTATION = "c"
     except ImportError as _err:  # pragma: no cover - broken install only
+        if REQUIRE_EXTENSIONS:
+            raise
         import warnings
 
         warnings.warn(
