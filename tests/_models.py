@@ -19,9 +19,17 @@ def output_path(cfg_path: str) -> str:
 class Walker(StepwiseModel):
     """A random walk; writes its position into a time series."""
 
-    def setup(self, *, sleep: float = 0.0, fail_at: int = -1, **_):
+    def setup(
+        self,
+        *,
+        sleep: float = 0.0,
+        sleep_in: str = "step",
+        fail_at: int = -1,
+        **_,
+    ):
         self.x = 0.0
         self.sleep = sleep
+        self.sleep_in = sleep_in
         self.fail_at = fail_at
         self.calls = []
         self.dset = self.create_ts_dset("x")
@@ -30,15 +38,19 @@ class Walker(StepwiseModel):
         if self.time == self.fail_at:
             raise RuntimeError(f"step failed at time {self.time}")
         self.x += self.rng.normal()
-        if self.sleep:
+        if self.sleep and self.sleep_in == "step":
             time.sleep(self.sleep)
 
     def write_data(self):
+        if self.sleep and self.sleep_in == "write":
+            time.sleep(self.sleep)
         n = self.dset.shape[0]
         self.dset.resize(n + 1, axis=0)
         self.dset[n] = self.x
 
     def monitor(self, monitor_info):
+        if self.sleep and self.sleep_in == "monitor":
+            time.sleep(self.sleep)
         monitor_info["x"] = self.x
         return monitor_info
 

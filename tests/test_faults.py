@@ -100,12 +100,15 @@ def _check_file(out, *, finished):
         return x.shape[0]
 
 
+@pytest.mark.parametrize("where", ["step", "write", "monitor"])
 @pytest.mark.parametrize(
     "sig", [signal.SIGUSR1, signal.SIGINT, signal.SIGTERM], ids=str
 )
-def test_signal_mid_run(tmp_path, sig):
+def test_signal_mid_run(tmp_path, sig, where):
+    # Nearly all of the run is spent sleeping in `where`, so that is where
+    # the signal lands.
     proc, out, marker = _start(
-        tmp_path, num_steps=100_000, model=dict(sleep=0.001)
+        tmp_path, num_steps=100_000, model=dict(sleep=0.002, sleep_in=where)
     )
     _wait_for_lines(proc, 5)
     proc.send_signal(sig)

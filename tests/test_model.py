@@ -297,8 +297,8 @@ def test_exception_in_step_propagates_and_keeps_file_valid(make_cfg):
 
 def test_create_ts_dset_attributes_and_coords(make_cfg):
     class Grid(Walker):
-        def setup(self, **_):
-            self.x = 0.0
+        def setup(self, **kw):
+            super().setup(**kw)
             self.d = self.create_ts_dset(
                 "grid",
                 extra_dims=("x", "y", "z"),
