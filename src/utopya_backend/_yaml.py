@@ -325,7 +325,7 @@ def _param_shorthand(mode: str, check: Callable[[Any], bool]) -> Callable:
         if isinstance(value, dict) and "default" in value:
             value = value["default"]
         if not check(value):
-            raise _fail(node, ValueError(f"value {value!r} is not {mode[3:]}"))
+            raise _fail(node, ValueError(f"value {value!r} fails {mode}"))
         return value
 
     return construct

@@ -58,7 +58,7 @@ def load_cfg_file(fpath: str, *, loader: Optional[str] = None) -> Any:
         where = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(
-            f"Invalid YAML in config file {path}{where}: {problem}\n{exc}"
+            f"Invalid config file {path}{where}: {problem}\n{exc}"
         ) from exc
 
 
