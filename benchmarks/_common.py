@@ -1,9 +1,9 @@
 """Helpers shared by the benchmark suites."""
 
+import contextlib
 import importlib
 import logging
 import os
-import sys
 import tempfile
 
 import yaml
@@ -20,6 +20,13 @@ def timing_module(impl):
         return importlib.import_module(f"utopya_backend.{name}")
     except ImportError:
         raise NotImplementedError(f"{name} is not available") from None
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Send monitor lines (stdout) to /dev/null."""
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        yield
 
 
 class Plain(StepwiseModel):
@@ -58,20 +65,12 @@ class Model:
         path = os.path.join(self.tmp.name, "cfg.yml")
         with open(path, "w") as f:
             yaml.safe_dump(cfg, f)
-        stdout, sys.stdout = sys.stdout, open(os.devnull, "w")
-        try:
+        with _quiet():
             self.model = cls(cfg_file_path=path)
-        finally:
-            sys.stdout.close()
-            sys.stdout = stdout
 
     def run(self):
-        stdout, sys.stdout = sys.stdout, open(os.devnull, "w")
-        try:
+        with _quiet():
             self.model.run()
-        finally:
-            sys.stdout.close()
-            sys.stdout = stdout
 
     def close(self):
         del self.model

@@ -464,13 +464,14 @@ class ModelBenchmarkMixin(_MixinBase):
         super()._check_root_cfg(root_cfg)
         # Checked here too, so a bad entry leaves no output file behind.
         name = root_cfg["root_model_name"]
-        self._read_benchmark_cfg((root_cfg[name] or {}).get("benchmark"), name)
+        self._bench_cfg = self._read_benchmark_cfg(
+            (root_cfg[name] or {}).get("benchmark"), name
+        )
 
     def _invoke_setup(self) -> None:
-        bench_cfg = self._read_benchmark_cfg(
-            self.cfg.pop("benchmark", None), self.name
-        )
-        self._configure_benchmark(**bench_cfg)
+        # Checked in _check_root_cfg; setup() must not see the entry.
+        self.cfg.pop("benchmark", None)
+        self._configure_benchmark(**self._bench_cfg)
         self.start_timer("setup")
         super()._invoke_setup()
         self.stop_timer("setup")

@@ -176,6 +176,12 @@ def find_benchmarks(path: str, *, model: Optional[str] = None) -> list:
         return found
 
 
+def _universe_number(data_file: str) -> int:
+    """12 for ``.../data/uni12/data.h5``: universes sort numerically."""
+    digits = os.path.basename(os.path.dirname(data_file))[len("uni") :]
+    return int(digits) if digits.isdigit() else 0
+
+
 def load_path(path: str, *, model: Optional[str] = None) -> Dict[str, Any]:
     """Benchmarks of a file, or of every universe of a utopya run dir.
 
@@ -185,12 +191,7 @@ def load_path(path: str, *, model: Optional[str] = None) -> Dict[str, Any]:
     if os.path.isdir(path):
         files = sorted(
             glob.glob(os.path.join(path, "data", "uni*", "data.h5")),
-            key=lambda p: int(
-                "".join(
-                    filter(str.isdigit, os.path.basename(os.path.dirname(p)))
-                )
-                or 0
-            ),
+            key=_universe_number,
         )
         if not files:
             raise ReportError(

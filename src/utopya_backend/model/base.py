@@ -323,13 +323,10 @@ class BaseModel(abc.ABC):
         levels = req(root_cfg, "log_levels", path)
         if not isinstance(levels, dict):
             raise _config.invalid("log_levels", levels, path, "a mapping")
-        for key in ("model", "backend"):
-            if key == "model":
-                value = req(levels, key, path, prefix="log_levels.")
-            else:
-                value = levels.get(key)
-                if value is None:
-                    continue
+        req(levels, "model", path, prefix="log_levels.")
+        for key, value in levels.items():
+            if key not in ("model", "backend") or value is None:
+                continue
             try:
                 _get_level(value)
             except ValueError:
