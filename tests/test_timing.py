@@ -275,3 +275,126 @@ def test_buffer_calls_after_block_once_per_block(timing, h5file):
     assert calls == [4, 8]  # after each full block was written
     buf.flush()
     assert calls == [4, 8] and rows.shape[0] == 10
+
+
+# .. Large and bad clock readings .............................................
+
+
+@pytest.mark.parametrize(
+    "start, steps",
+    [
+        (1e10, [2.0]),
+        (9.2e9, [0.5, 1.25]),
+        (2.0**40, [1.0, 0.5]),
+        (1e15, [0.5, 0.25, 3.0]),
+        (-1e12, [4.0]),
+    ],
+)
+def test_large_clock_readings_time_correctly(timing, start, steps):
+    clock = FakeClock(start)
+    t = timing.Timer("big", time_func=clock, start=True)
+    total = 0.0
+    for dt in steps:
+        clock.t += dt
+        total += dt
+        assert t.elapsed == total  # exact: steps are within float precision
+    assert t.pause() == total
+    clock.t += 1e6  # paused: not counted
+    t.unpause()
+    clock.t += 2.0
+    assert t.stop() == total + 2.0
+    assert str(t) == f"<Timer 'big', {total + 2.0:.3g}s elapsed, finished>"
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("when", ["start", "pause", "elapsed"])
+def test_non_finite_reading_raises_naming_the_timer(timing, bad, when):
+    clock = FakeClock(5.0)
+    t = timing.Timer("x", time_func=clock, start=when != "start")
+    clock.t = bad
+    msg = (
+        f"Timer 'x': time_func returned {bad!r}, "
+        "expected a finite number of seconds"
+    )
+    with pytest.raises(ValueError) as err:
+        getattr(t, when) if when == "elapsed" else getattr(t, when)()
+    assert str(err.value) == msg
+    # Nothing changed; a finite reading works again.
+    assert t.running == (when != "start")
+    clock.t = 7.0
+    t.start()
+    clock.t = 8.0
+    assert t.pause() == (3.0 if when != "start" else 1.0)
+
+
+def test_non_number_reading_gives_the_same_error_in_both(impl):
+    from utopya_backend import _timing_py
+
+    msgs = set()
+    for mod in (impl.timing, _timing_py):
+        t = mod.Timer("x", time_func=lambda: "1.5")
+        with pytest.raises(TypeError) as err:
+            t.start()
+        msgs.add(str(err.value))
+    assert msgs == {"must be real number, not str"}
+
+
+def test_reading_too_far_from_the_clock_origin_raises(timing):
+    clock = FakeClock(0.0)
+    t = timing.Timer("far", time_func=clock, start=True)
+    clock.t = 1e10  # 1e19 ns from the first reading: beyond int64 safety
+    with pytest.raises(OverflowError, match="^Timer 'far': time_func retu"):
+        t.pause()
+    assert t.running  # not silently wrong, and no state change
+    clock.t = 4.0e9  # about 127 years: still fine
+    assert t.pause() == 4.0e9
+
+
+def test_timers_sharing_a_clock_share_its_origin(timing, h5file):
+    """Readings of one timer serve another's pause (as in IterationTimers),
+    so timers with the same time_func must give comparable readings, even
+    if they read the clock first at different times."""
+    clock = FakeClock(1e10)
+    full, inner, write = (
+        timing.Timer(n, time_func=clock) for n in ("full", "inner", "write")
+    )
+    rows, n_iter = _dsets(h5file, 3)
+    buf = timing.InvocationBuffer([inner, write, full], rows, n_iter)
+    it = timing.IterationTimers(full, inner, write, buf)
+    full.start()
+    clock.t += 100.0
+    inner.start()
+    clock.t += 30.0
+    write.start()  # its own first reading; the write pauses it on full's
+
+    def write_data():
+        clock.t += 0.25
+
+    it.write(write_data, 7)
+    assert write.elapsed == 0.25 and not write.running
+    clock.t += 1.0
+    assert inner.pause() == 31.25
+    assert full.pause() == 131.25
+    buf.flush()
+    np.testing.assert_array_equal(rows[0], [30.25, 0.25, 130.25])
+
+
+def test_a_new_clock_object_gets_its_own_origin(timing):
+    a, b = FakeClock(1e12), FakeClock(-5e12)
+    ta = timing.Timer("a", time_func=a, start=True)
+    tb = timing.Timer("b", time_func=b, start=True)
+    a.t += 1.5
+    b.t += 2.5
+    assert (ta.pause(), tb.pause()) == (1.5, 2.5)
+
+
+def test_reset_keeps_working_on_a_large_clock(timing):
+    clock = FakeClock(1e10)
+    t = timing.Timer("r", time_func=clock, start=True)
+    clock.t += 3.0
+    t.stop()
+    t.reset()
+    clock.t += 1e6
+    t.start()
+    clock.t += 2.0
+    assert t.pause() == 2.0

@@ -28,6 +28,9 @@ cdef class Timer:
     cdef bint _running
     cdef bint _finished
     cdef bint _one_shot
+    # Origin (seconds) of a custom time_func, see _timing.pyx; valid if set.
+    cdef double _origin
+    cdef bint _has_origin
 
     cdef int64_t _now(self) except? -1 nogil
     cdef int _unpause_at(self, int64_t now) except -1 nogil

@@ -6,9 +6,12 @@ the Python-facing edge. The pure-Python twin is ``_timing_py``; both must
 agree on behaviour and error text.
 """
 
+cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.math cimport floor
+from libc.math cimport floor, isfinite
 from libc.stdint cimport int64_t
+
+import weakref
 
 import numpy as np
 
@@ -34,8 +37,62 @@ cdef inline double _ns_to_seconds(int64_t ns) noexcept nogil:
     return <double>ns / 1e9
 
 
+# Readings of a custom ``time_func`` are integer ns relative to an origin in
+# seconds, so that large clocks (e.g. 1e10 s, or a ns clock passed by mistake)
+# keep ns resolution and stay within int64. Readings of one timer serve the
+# pause of another (IterationTimers, the run loop), so the origin belongs to
+# the clock, not to the timer: the first reading of a ``time_func`` object
+# becomes its origin, kept here for as long as that object lives (weak keys:
+# every timer using the clock holds it, so the origin outlives all readings
+# made against it). A callable that is unhashable or not weak-referenceable
+# gets the origin 0.0, which is shared trivially. ``_timing_py`` keeps its own
+# registry with the same rules. The default clock needs no origin.
+_CLOCK_ORIGINS = weakref.WeakKeyDictionary()
+
+# Readings must stay within 2**62 ns (about 146 years) of the origin; then
+# a segment (the difference of two readings) and, for a monotonic clock, any
+# sum of disjoint segments stay below 2**63 ns and cannot overflow int64.
+cdef double _MAX_READING_NS = 4611686018427387904.0
+
+
+def _clock_origin(time_func, double reading):
+    """Origin (seconds) of ``time_func``; ``reading`` if it has none yet."""
+    try:
+        return _CLOCK_ORIGINS.setdefault(time_func, reading)
+    except TypeError:  # unhashable or not weak-referenceable
+        return 0.0
+
+
+cdef int64_t _relative_ns(Timer timer, double reading) except? -1:
+    """``reading`` (seconds) in ns from the timer's clock origin, checked."""
+    cdef double seconds, ns
+    if not isfinite(reading):
+        # Same text in _timing_py._relative_ns.
+        raise ValueError(
+            f"Timer '{timer._name}': time_func returned {reading!r}, "
+            "expected a finite number of seconds"
+        )
+    if not timer._has_origin:
+        timer._origin = _clock_origin(timer._time_func, reading)
+        timer._has_origin = True
+    seconds = reading - timer._origin
+    ns = seconds * 1e9
+    if not -_MAX_READING_NS < ns < _MAX_READING_NS:
+        # Same text in _timing_py._relative_ns.
+        raise OverflowError(
+            f"Timer '{timer._name}': time_func returned {reading!r}, "
+            f"{seconds:.3g} s from the clock's origin {timer._origin!r}; "
+            "readings must stay within 2**62 ns (about 146 years) of it"
+        )
+    return _seconds_to_ns(seconds)
+
+
+@cython.embedsignature(False)
 cdef class Timer:
-    """A pausable timer on a monotonic clock.
+    """Timer(name, *, time_func=None, one_shot=False, start=False)
+--
+
+    A pausable timer on a monotonic clock.
 
     Args:
         name: The timer's name, used in reports and error messages.
@@ -62,6 +119,7 @@ cdef class Timer:
             )
         self._name = name
         self._time_func = time_func
+        self._has_origin = False
         self._one_shot = one_shot
         self.reset()
         if start:
@@ -73,7 +131,7 @@ cdef class Timer:
         if self._time_func is None:
             return ub_monotonic_ns()
         with gil:
-            return _seconds_to_ns(self._time_func())
+            return _relative_ns(self, self._time_func())
 
     cdef int _unpause_at(self, int64_t now) except -1 nogil:
         if self._finished:
@@ -132,7 +190,10 @@ cdef class Timer:
     # .. Python API ...........................................................
 
     def _get_time(self):
-        """Read this timer's clock, in seconds."""
+        """Read this timer's clock, in seconds.
+
+        Unused here; kept because the original's ``Timer`` has it.
+        """
         if self._time_func is None:
             return _ns_to_seconds(ub_monotonic_ns())
         return self._time_func()
@@ -177,6 +238,7 @@ cdef class Timer:
 
     def reset(self):
         """Clear elapsed time, invocation count and the finished state."""
+        # The clock origin stays: it belongs to the clock, not the timer.
         self._elapsed_ns = 0
         self._latest_ns = 0
         self._invocations = 0
@@ -224,6 +286,52 @@ cdef class Timer:
 
     def __repr__(self):
         return self.__str__()
+
+    # .. copy and pickle (same shape and state in _timing_py) ..............
+
+    def __reduce__(self):
+        """Rebuild as ``type(self)(name)`` and ``__setstate__(state)``."""
+        return (
+            type(self),
+            (self._name,),
+            {
+                "time_func": self._time_func,
+                "one_shot": self._one_shot,
+                "elapsed_ns": self._elapsed_ns,
+                "latest_ns": self._latest_ns,
+                "clock_origin": self._origin if self._has_origin else None,
+                "invocations": self._invocations,
+                "running": self._running,
+                "finished": self._finished,
+            },
+        )
+
+    def __setstate__(self, state):
+        """Restore the state :meth:`__reduce__` gives."""
+        time_func = state["time_func"]
+        if time_func is not None and not callable(time_func):
+            raise TypeError(
+                f"time_func of timer '{self._name}' must be callable, "
+                f"got {time_func!r}"
+            )
+        self._time_func = time_func
+        self._one_shot = state["one_shot"]
+        self._elapsed_ns = state["elapsed_ns"]
+        self._latest_ns = state["latest_ns"]
+        self._invocations = state["invocations"]
+        self._running = state["running"]
+        self._finished = state["finished"]
+        self._has_origin = False
+        origin = state["clock_origin"]
+        if time_func is None or origin is None:
+            return
+        if not self._running:
+            self._origin = _clock_origin(time_func, origin)
+            self._has_origin = True
+            return
+        # The clock (e.g. a deep copy) may have another origin here; the
+        # running segment's start moves to it, so elapsed keeps counting.
+        self._latest_ns += _relative_ns(self, origin)
 
 
 cdef class InvocationBuffer:

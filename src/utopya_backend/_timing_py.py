@@ -7,8 +7,10 @@ set. Names, behaviour, rounding and error text match ``_timing.pyx``.
 from __future__ import annotations
 
 import math
+import operator
 import time
-from typing import Any, Callable, Iterable, Optional, Tuple
+import weakref
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
@@ -26,6 +28,52 @@ def _seconds_to_ns(seconds: float) -> int:
 
 def _ns_to_seconds(ns: int) -> float:
     return ns / 1e9
+
+
+# Origins of custom clocks, one per time_func object: the rules and the
+# reasons are in _timing.pyx (same names there).
+_CLOCK_ORIGINS: "weakref.WeakKeyDictionary[Any, float]" = (
+    weakref.WeakKeyDictionary()
+)
+
+_MAX_READING_NS = 4611686018427387904.0  # 2**62
+
+
+def _clock_origin(time_func: Any, reading: float) -> float:
+    """Origin (seconds) of ``time_func``; ``reading`` if it has none yet."""
+    try:
+        return _CLOCK_ORIGINS.setdefault(time_func, reading)
+    except TypeError:  # unhashable or not weak-referenceable
+        return 0.0
+
+
+def _as_double(value: Any) -> float:
+    # What C's conversion to double accepts, with its error text.
+    math.isfinite(value)
+    return float(value)
+
+
+def _relative_ns(timer: "Timer", reading: Any) -> int:
+    """``reading`` (seconds) in ns from the timer's clock origin, checked."""
+    reading = _as_double(reading)
+    if not math.isfinite(reading):
+        # Same text in _timing.pyx.
+        raise ValueError(
+            f"Timer '{timer._name}': time_func returned {reading!r}, "
+            "expected a finite number of seconds"
+        )
+    if timer._origin is None:
+        timer._origin = _clock_origin(timer._time_func, reading)
+    seconds = reading - timer._origin
+    ns = seconds * 1e9
+    if not -_MAX_READING_NS < ns < _MAX_READING_NS:
+        # Same text in _timing.pyx.
+        raise OverflowError(
+            f"Timer '{timer._name}': time_func returned {reading!r}, "
+            f"{seconds:.3g} s from the clock's origin {timer._origin!r}; "
+            "readings must stay within 2**62 ns (about 146 years) of it"
+        )
+    return _seconds_to_ns(seconds)
 
 
 class Timer:
@@ -47,6 +95,7 @@ class Timer:
     _running: bool
     _finished: bool
     _one_shot: bool
+    _origin: Optional[float]
 
     __slots__ = (
         "_name",
@@ -57,6 +106,7 @@ class Timer:
         "_running",
         "_finished",
         "_one_shot",
+        "_origin",
     )
 
     def __init__(
@@ -76,6 +126,7 @@ class Timer:
             )
         self._name = name
         self._time_func = time_func
+        self._origin = None
         self._one_shot = bool(one_shot)
         self.reset()
         if start:
@@ -86,7 +137,7 @@ class Timer:
     def _now(self) -> int:
         if self._time_func is None:
             return time.monotonic_ns()
-        return _seconds_to_ns(self._time_func())
+        return _relative_ns(self, self._time_func())
 
     def _unpause_at(self, now: int) -> None:
         if self._finished:
@@ -129,7 +180,10 @@ class Timer:
     # .. Python API ...........................................................
 
     def _get_time(self) -> float:
-        """Read this timer's clock, in seconds."""
+        """Read this timer's clock, in seconds.
+
+        Unused here; kept because the original's ``Timer`` has it.
+        """
         if self._time_func is None:
             return _ns_to_seconds(time.monotonic_ns())
         return self._time_func()
@@ -160,6 +214,7 @@ class Timer:
 
     def reset(self) -> None:
         """Clear elapsed time, invocation count and the finished state."""
+        # The clock origin stays: it belongs to the clock, not the timer.
         self._elapsed_ns = 0
         self._latest_ns = 0
         self._invocations = 0
@@ -206,6 +261,51 @@ class Timer:
         return f"<Timer '{self._name}', {self.elapsed:.3g}s elapsed{state}>"
 
     __repr__ = __str__
+
+    # .. copy and pickle (same shape and state in _timing.pyx) ............
+
+    def __reduce__(self) -> Tuple[Any, Tuple[str], Dict[str, Any]]:
+        """Rebuild as ``type(self)(name)`` and ``__setstate__(state)``."""
+        return (
+            type(self),
+            (self._name,),
+            {
+                "time_func": self._time_func,
+                "one_shot": self._one_shot,
+                "elapsed_ns": self._elapsed_ns,
+                "latest_ns": self._latest_ns,
+                "clock_origin": self._origin,
+                "invocations": self._invocations,
+                "running": self._running,
+                "finished": self._finished,
+            },
+        )
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        """Restore the state :meth:`__reduce__` gives."""
+        time_func = state["time_func"]
+        if time_func is not None and not callable(time_func):
+            raise TypeError(
+                f"time_func of timer '{self._name}' must be callable, "
+                f"got {time_func!r}"
+            )
+        self._time_func = time_func
+        self._one_shot = bool(state["one_shot"])
+        self._elapsed_ns = operator.index(state["elapsed_ns"])
+        self._latest_ns = operator.index(state["latest_ns"])
+        self._invocations = operator.index(state["invocations"])
+        self._running = bool(state["running"])
+        self._finished = bool(state["finished"])
+        self._origin = None
+        origin = state["clock_origin"]
+        if time_func is None or origin is None:
+            return
+        if not self._running:
+            self._origin = _clock_origin(time_func, _as_double(origin))
+            return
+        # The clock (e.g. a deep copy) may have another origin here; the
+        # running segment's start moves to it, so elapsed keeps counting.
+        self._latest_ns += _relative_ns(self, origin)
 
 
 class InvocationBuffer:
