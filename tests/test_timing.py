@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import inspect
+import pickle
 import re
 import time
 
@@ -398,3 +401,234 @@ def test_reset_keeps_working_on_a_large_clock(timing):
     t.start()
     clock.t += 2.0
     assert t.pause() == 2.0
+
+
+# .. copy and pickle ..........................................................
+
+
+def _state(t):
+    cls, args, state = t.__reduce__()
+    assert cls is type(t)
+    return args, state
+
+
+def _round_trips():
+    yield "copy", copy.copy
+    yield "deepcopy", copy.deepcopy
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        yield f"pickle{proto}", (
+            lambda t, p=proto: pickle.loads(pickle.dumps(t, protocol=p))
+        )
+
+
+ROUND_TRIPS = dict(_round_trips())
+
+
+def _same_state(a, b):
+    """Same state; copied clocks count as equal if they read the same."""
+    (args_a, state_a), (args_b, state_b) = _state(a), _state(b)
+    f, g = state_a.pop("time_func"), state_b.pop("time_func")
+    assert f is g or (type(f) is type(g) and vars(f) == vars(g))
+    return args_a == args_b and state_a == state_b
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_round_trip_keeps_a_running_timer_running(timing, how):
+    t = timing.Timer("run", start=True)  # the default clock
+    time.sleep(0.002)
+    u = ROUND_TRIPS[how](t)
+    assert type(u) is type(t) and u is not t
+    assert (u.name, u.running, u.finished, u.invocations) == (
+        "run",
+        True,
+        0,
+        1,
+    )
+    e0 = u.elapsed
+    assert e0 >= 0.002
+    time.sleep(0.002)
+    assert u.elapsed > e0
+    assert u.pause() >= 0.004 and not u.running
+    assert t.running  # the original is independent
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_round_trip_keeps_state_and_clock(timing, how):
+    clock = FakeClock(1e10)
+    t = timing.Timer("fin", time_func=clock, one_shot=True, start=True)
+    clock.t += 2.5
+    t.pause()
+    u = ROUND_TRIPS[how](t)
+    assert _same_state(u, t)
+    assert (u.name, u.one_shot, u.finished, u.running) == (
+        "fin",
+        True,
+        True,
+        False,
+    )
+    assert u.elapsed == 2.5 and u.invocations == 1
+    with pytest.raises(RuntimeError, match="already marked as finished"):
+        u.stop()
+    assert str(u) == str(t)
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_round_trip_of_a_running_timer_on_a_custom_clock(timing, how):
+    clock = FakeClock(1e10)
+    t = timing.Timer("c", time_func=clock, start=True)
+    clock.t += 1.5
+    u = ROUND_TRIPS[how](t)
+    # A deep copy (or an unpickled copy) has a clock of its own.
+    u_clock = _state(u)[1]["time_func"]
+    assert isinstance(u_clock, FakeClock)
+    assert (u_clock is clock) == (how == "copy")
+    assert u.running and u.elapsed == 1.5
+    u_clock.t += 2.0
+    assert u.pause() == 3.5
+    assert t.elapsed == (3.5 if u_clock is clock else 1.5)
+
+
+def test_round_trip_moves_a_running_segment_to_the_clock_origin(timing):
+    clock = FakeClock(1e10)
+    t = timing.Timer("m", time_func=clock, start=True)
+    clock.t += 1.0
+    args, state = _state(t)
+    other = FakeClock(clock.t + 5.0)
+    timing.Timer("first", time_func=other).start()  # origin: 1e10 + 6
+    u = type(t)(*args)
+    u.__setstate__(dict(state, time_func=other))
+    other.t += 1.0  # read as one second after the segment's start
+    assert u.elapsed == 7.0
+
+
+def test_pickling_an_unpicklable_clock_fails_as_usual(timing):
+    t = timing.Timer("l", time_func=lambda: 0.0)
+    with pytest.raises((pickle.PicklingError, AttributeError)) as err:
+        pickle.dumps(t)
+    assert "lambda" in str(err.value)
+    assert copy.copy(t).name == "l"  # copies keep the same function
+
+
+def test_twins_reduce_to_the_same_state(impl):
+    from utopya_backend import _timing_py
+
+    clock = FakeClock(1e10)
+    timers = [
+        m.Timer("x", time_func=clock, start=True)
+        for m in (impl.timing, _timing_py)
+    ]
+    for op in ("pause", "unpause", "stop", "reset", "start"):
+        clock.t += 0.75
+        for t in timers:
+            getattr(t, op)()
+        assert _state(timers[0]) == _state(timers[1]), op
+    # One implementation's state gives the other the same timer.
+    for src, dst in ((0, 1), (1, 0)):
+        args, state = _state(timers[src])
+        u = type(timers[dst])(*args)
+        u.__setstate__(state)
+        assert _state(u) == _state(timers[src])
+        clock.t += 1.0
+        assert u.elapsed == timers[src].elapsed
+
+
+# .. Parity of the twins' interfaces ..........................................
+
+
+def _public(cls):
+    return {n for n in dir(cls) if not n.startswith("_")}
+
+
+def _plain_signature(obj):
+    sig = inspect.signature(obj)
+    params = [
+        p.replace(annotation=inspect.Parameter.empty)
+        for p in sig.parameters.values()
+    ]
+    return str(sig.replace(parameters=params, return_annotation=sig.empty))
+
+
+TIMER_METHODS = (
+    "start",
+    "unpause",
+    "pause",
+    "stop",
+    "reset",
+    "_get_time",
+    "__reduce__",
+    "__setstate__",
+)
+
+
+def test_twins_timer_interfaces_agree(impl):
+    from utopya_backend import _timing_py
+
+    c, p = impl.timing.Timer, _timing_py.Timer
+    assert _public(c) == _public(p)
+    assert _plain_signature(c) == _plain_signature(p)
+    assert _plain_signature(p) == (
+        "(name, *, time_func=None, one_shot=False, start=False)"
+    )
+    for name in TIMER_METHODS:
+        assert _plain_signature(getattr(c, name)) == _plain_signature(
+            getattr(p, name)
+        ), name
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T: T(name="x", time_func=None, one_shot=False, start=False),
+        lambda T: T("x", start=True).pause(),
+    ],
+)
+def test_timer_keyword_calls_work(timing, call):
+    call(timing.Timer)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T: T(),
+        lambda T: T("x", None),
+        lambda T: T("x", bogus=1),
+        lambda T: T("x").start(1),
+        lambda T: T("x").reset(now=1),
+    ],
+)
+def test_timer_bad_calls_are_type_errors(timing, call):
+    with pytest.raises(TypeError):
+        call(timing.Timer)
+
+
+def test_timer_attributes_are_read_only(timing):
+    t = timing.Timer("x")
+    for name in _public(type(t)) | {"foo"}:
+        with pytest.raises(AttributeError):
+            setattr(t, name, 1)
+        if name != "foo":
+            with pytest.raises(AttributeError):
+                delattr(t, name)
+    assert t.name == "x"
+
+
+def test_twins_share_argument_error_text(impl):
+    from utopya_backend import _timing_py
+
+    def errors(mod):
+        out = []
+        for make in (
+            lambda: mod.Timer(3),
+            lambda: mod.Timer("x", time_func=5),
+            lambda: mod.Timer("x").__setstate__(
+                dict(_state(mod.Timer("x"))[1], time_func=5)
+            ),
+            lambda: mod.Timer("x", time_func=lambda: float("nan")).start(),
+            lambda: mod.Timer("x", time_func=lambda: [1]).start(),
+        ):
+            with pytest.raises(Exception) as err:
+                make()
+            out.append((type(err.value), str(err.value)))
+        return out
+
+    assert errors(impl.timing) == errors(_timing_py)

@@ -90,14 +90,19 @@ def _kind(err: Optional[BaseException]) -> Optional[str]:
 class TimerMachine(RuleBasedStateMachine):
     """Drive all timers with the same operations on one fake clock."""
 
-    # Microsecond ticks: the twins round clock readings to integer ns,
-    # which recovers ticks * 1000 exactly, so comparisons can be strict.
+    # Microsecond ticks on a clock starting at 0: the twins round clock
+    # readings to integer ns, which recovers ticks * 1000 exactly, so
+    # comparisons can be strict. On large clocks (beyond int64 ns from 0)
+    # ticks are half seconds, which such floats still hold exactly.
     TICK_NS = 1000
 
-    @initialize(one_shot=st.booleans())
-    def make(self, one_shot: bool) -> None:
+    @initialize(
+        one_shot=st.booleans(), base=st.sampled_from([0.0, 1e10, 1e15])
+    )
+    def make(self, one_shot: bool, base: float) -> None:
         self.ticks = 0
-        clock = lambda: self.ticks * self.TICK_NS / 1e9  # noqa: E731
+        self.TICK_NS = 1000 if base == 0.0 else 500_000_000
+        clock = lambda: base + self.ticks * self.TICK_NS / 1e9  # noqa: E731
         mods = [_timing_py] + ([_timing_c] if _timing_c else [])
         self.timers = [
             m.Timer("t", time_func=clock, one_shot=one_shot) for m in mods

@@ -1,6 +1,6 @@
 """Type stubs of the compiled timing core; mirrors ``_timing_py``."""
 
-from typing import Any, Callable, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 __all__ = ["Timer", "InvocationBuffer", "IterationTimers", "monotonic_ns"]
 
@@ -37,6 +37,8 @@ class Timer:
     def one_shot(self) -> bool: ...
     @property
     def invocations(self) -> int: ...
+    def __reduce__(self) -> Tuple[Any, Tuple[str], Dict[str, Any]]: ...
+    def __setstate__(self, state: Dict[str, Any]) -> None: ...
 
 class InvocationBuffer:
     def __init__(

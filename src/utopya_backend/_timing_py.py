@@ -32,7 +32,7 @@ def _ns_to_seconds(ns: int) -> float:
 
 # Origins of custom clocks, one per time_func object: the rules and the
 # reasons are in _timing.pyx (same names there).
-_CLOCK_ORIGINS: "weakref.WeakKeyDictionary[Any, float]" = (
+_CLOCK_ORIGINS: weakref.WeakKeyDictionary[Any, float] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -53,7 +53,7 @@ def _as_double(value: Any) -> float:
     return float(value)
 
 
-def _relative_ns(timer: "Timer", reading: Any) -> int:
+def _relative_ns(timer: Timer, reading: Any) -> int:
     """``reading`` (seconds) in ns from the timer's clock origin, checked."""
     reading = _as_double(reading)
     if not math.isfinite(reading):
