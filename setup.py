@@ -29,6 +29,11 @@ else:
                 include_dirs=inc,
             ),
             Extension(
+                "utopya_backend._rowbuffer",
+                ["src/utopya_backend/_rowbuffer.pyx"],
+                include_dirs=inc,
+            ),
+            Extension(
                 "utopya_backend._loop",
                 ["src/utopya_backend/_loop.pyx"],
                 include_dirs=inc,

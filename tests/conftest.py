@@ -50,6 +50,11 @@ class Implementation:
         name = "_loop_py" if self.is_pure_python else "_loop"
         return importlib.import_module(f"utopya_backend.{name}")
 
+    @property
+    def rowbuffer(self) -> ModuleType:
+        name = "_rowbuffer_py" if self.is_pure_python else "_rowbuffer"
+        return importlib.import_module(f"utopya_backend.{name}")
+
 
 @pytest.fixture(
     scope="session",
@@ -70,16 +75,19 @@ def timing(impl: Implementation) -> ModuleType:
 
 
 @pytest.fixture
+def rowbuffer(impl: Implementation) -> ModuleType:
+    """The row buffer module (``_rowbuffer`` or ``_rowbuffer_py``)."""
+    return impl.rowbuffer
+
+
+@pytest.fixture
 def use_impl(impl: Implementation, monkeypatch: pytest.MonkeyPatch):
     """Make the model layer and the mixin run on the given implementation."""
-    for name in (
-        "Timer",
-        "InvocationBuffer",
-        "IterationTimers",
-        "monotonic_ns",
-    ):
+    for name in ("Timer", "IterationTimers", "monotonic_ns"):
         monkeypatch.setattr(_core, name, getattr(impl.timing, name))
-    monkeypatch.setattr(_core, "run_iterations", impl.loop.run_iterations)
+    for name in ("LoopPlan", "run_iterations"):
+        monkeypatch.setattr(_core, name, getattr(impl.loop, name))
+    monkeypatch.setattr(_core, "RowBuffer", impl.rowbuffer.RowBuffer)
     return impl
 
 

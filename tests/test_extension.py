@@ -117,6 +117,7 @@ def test_stubs_match_compiled_module(tmp_path):
             str(cfg),
             "utopya_backend._timing",
             "utopya_backend._loop",
+            "utopya_backend._rowbuffer",
         ],
         capture_output=True,
         text=True,

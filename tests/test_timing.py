@@ -1,4 +1,4 @@
-"""The timing core: Timer, InvocationBuffer, IterationTimers (both twins)."""
+"""The timing core: Timer and IterationTimers (both twins)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pickle
 import re
 import time
 
-import h5py
 import numpy as np
 import pytest
 
@@ -28,18 +27,24 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def h5file(tmp_path):
-    with h5py.File(tmp_path / "buf.h5", "w") as f:
-        yield f
+class Collect:
+    """A row buffer sink that keeps copies of what it is handed."""
+
+    def __init__(self) -> None:
+        self.rows: list = []
+        self.labels: list = []
+
+    def __call__(self, rows, labels) -> None:
+        self.rows.extend(rows.tolist())
+        self.labels.extend(labels.tolist())
 
 
-def _dsets(f, n_cols, name="rows"):
-    rows = f.create_dataset(
-        name, (0, n_cols), maxshape=(None, n_cols), dtype="f8"
+def _rows(rowbuffer, n_cols, **kw):
+    sink = Collect()
+    buf = rowbuffer.RowBuffer(
+        "rows", (n_cols,), "f8", sink, labelled=True, **kw
     )
-    n_iter = f.create_dataset(name + "_n", (0,), maxshape=(None,), dtype="i8")
-    return rows, n_iter
+    return buf, sink
 
 
 # .. Timer ....................................................................
@@ -161,68 +166,16 @@ def test_rounding_of_fake_clock_is_exact(timing):
     assert t.pause() == pytest.approx(0.2, abs=1e-9)
 
 
-# .. InvocationBuffer .........................................................
-
-
-def test_buffer_writes_rows_in_blocks_and_flush(timing, clock, h5file):
-    a = timing.Timer("a", time_func=clock)
-    b = timing.Timer("b", time_func=clock)
-    rows, n_iter = _dsets(h5file, 2)
-    buf = timing.InvocationBuffer([a, b], rows, n_iter, block_size=3)
-    expected = []
-    a.start()
-    for i in range(7):
-        clock.t += 1.0
-        if i == 2:
-            b.start()
-        buf.record(10 * i)
-        expected.append([a.elapsed, b.elapsed])
-    # Two full blocks are in the file, one row still pending.
-    assert rows.shape == (6, 2) and buf.n_pending == 1
-    assert buf.flush() == 1 and buf.flush() == 0
-    np.testing.assert_allclose(rows[:], expected)
-    np.testing.assert_array_equal(n_iter[:], [10 * i for i in range(7)])
-    assert buf.n_rows == 7
-    assert buf.regular and (buf.start, buf.step) == (0, 10)
-    assert buf.timers == (a, b)
-
-
-def test_buffer_detects_irregular_writes(timing, h5file):
-    rows, n_iter = _dsets(h5file, 1)
-    buf = timing.InvocationBuffer([timing.Timer("a")], rows, n_iter)
-    assert not buf.regular  # no rows yet
-    for n in (1, 3, 5, 6):
-        buf.record(n)
-    assert not buf.regular and buf.step == 1
-    buf.flush()
-    np.testing.assert_array_equal(n_iter[:], [1, 3, 5, 6])
-
-
-def test_buffer_single_row_is_regular(timing, h5file):
-    rows, n_iter = _dsets(h5file, 1)
-    buf = timing.InvocationBuffer([timing.Timer("a")], rows, n_iter)
-    buf.record(4)
-    assert buf.regular and (buf.start, buf.step) == (4, 1)
-
-
-def test_buffer_rejects_bad_arguments(timing, h5file):
-    rows, n_iter = _dsets(h5file, 1)
-    with pytest.raises(ValueError, match="block_size"):
-        timing.InvocationBuffer([], rows, n_iter, block_size=0)
-    with pytest.raises(TypeError, match="Timer"):
-        timing.InvocationBuffer(["a"], rows, n_iter)
-
-
 # .. IterationTimers ..........................................................
 
 
-def test_iteration_timers_timed_write_records_row(timing, clock, h5file):
+def test_iteration_timers_timed_write_records_row(timing, rowbuffer, clock):
     full, inner, write = (
         timing.Timer(n, time_func=clock) for n in ("full", "inner", "write")
     )
-    rows, n_iter = _dsets(h5file, 3)
-    buf = timing.InvocationBuffer([inner, write, full], rows, n_iter)
-    it = timing.IterationTimers(full, inner, write, buf)
+    buf, sink = _rows(rowbuffer, 3)
+    it = timing.IterationTimers(full, inner, write, [inner, write, full], buf)
+    assert it.columns == (inner, write, full) and it.rows is buf
     full.start()
 
     def write_data():
@@ -231,9 +184,51 @@ def test_iteration_timers_timed_write_records_row(timing, clock, h5file):
     it.write(write_data, 7)
     assert write.elapsed == pytest.approx(0.25)
     assert write.invocations == 1 and not write.running
-    buf.flush()
-    np.testing.assert_allclose(rows[0], [0.0, 0.25, 0.25])
-    assert n_iter[0] == 7
+    assert len(buf) == 1 and buf.flush() == 1
+    np.testing.assert_allclose(sink.rows, [[0.0, 0.25, 0.25]])
+    assert sink.labels == [7]
+
+
+def test_block_write_is_charged_to_the_write_that_filled_it(
+    timing, rowbuffer, clock
+):
+    """The time a full block takes to reach its sink belongs to the data
+    write whose row filled the block, and to no other."""
+    full, inner, write = (
+        timing.Timer(n, time_func=clock) for n in ("full", "inner", "write")
+    )
+
+    def slow_sink(rows, labels):
+        clock.t += 5.0
+
+    buf = rowbuffer.RowBuffer(
+        "rows", (1,), "f8", slow_sink, block_rows=2, labelled=True
+    )
+    it = timing.IterationTimers(full, inner, write, [write], buf)
+    per_write = []
+    for n in range(4):
+        before = write.elapsed
+        it.write(lambda: setattr(clock, "t", clock.t + 1.0), n)
+        per_write.append(write.elapsed - before)
+    assert per_write == [1.0, 6.0, 1.0, 6.0]
+
+
+def test_iteration_timers_check_their_rows(timing, rowbuffer):
+    a = timing.Timer("a")
+    with pytest.raises(ValueError, match="labelled float64"):
+        timing.IterationTimers(
+            a, a, a, [a], rowbuffer.RowBuffer("r", (2,), "f8", print)
+        )
+    with pytest.raises(ValueError, match="labelled float64"):
+        timing.IterationTimers(
+            a,
+            a,
+            a,
+            [a],
+            rowbuffer.RowBuffer("r", (1,), "f4", print, labelled=True),
+        )
+    with pytest.raises(TypeError, match="Timer"):
+        timing.IterationTimers(a, a, a, ["a"])
 
 
 def test_iteration_timers_need_one_clock(timing, clock):
@@ -261,23 +256,6 @@ def test_twins_share_error_text(impl):
             out.append(re.sub(r"\d", "0", str(err.value)))
         msgs.append(out)
     assert msgs[0] == msgs[1]
-
-
-def test_buffer_calls_after_block_once_per_block(timing, h5file):
-    rows, n_iter = _dsets(h5file, 1)
-    calls = []
-    buf = timing.InvocationBuffer(
-        [timing.Timer("a")],
-        rows,
-        n_iter,
-        block_size=4,
-        after_block=lambda: calls.append(rows.shape[0]),
-    )
-    for i in range(10):
-        buf.record(i)
-    assert calls == [4, 8]  # after each full block was written
-    buf.flush()
-    assert calls == [4, 8] and rows.shape[0] == 10
 
 
 # .. Large and bad clock readings .............................................
@@ -353,7 +331,7 @@ def test_reading_too_far_from_the_clock_origin_raises(timing):
     assert t.pause() == 4.0e9
 
 
-def test_timers_sharing_a_clock_share_its_origin(timing, h5file):
+def test_timers_sharing_a_clock_share_its_origin(timing, rowbuffer):
     """Readings of one timer serve another's pause (as in IterationTimers),
     so timers with the same time_func must give comparable readings, even
     if they read the clock first at different times."""
@@ -361,9 +339,8 @@ def test_timers_sharing_a_clock_share_its_origin(timing, h5file):
     full, inner, write = (
         timing.Timer(n, time_func=clock) for n in ("full", "inner", "write")
     )
-    rows, n_iter = _dsets(h5file, 3)
-    buf = timing.InvocationBuffer([inner, write, full], rows, n_iter)
-    it = timing.IterationTimers(full, inner, write, buf)
+    buf, sink = _rows(rowbuffer, 3)
+    it = timing.IterationTimers(full, inner, write, [inner, write, full], buf)
     full.start()
     clock.t += 100.0
     inner.start()
@@ -379,7 +356,7 @@ def test_timers_sharing_a_clock_share_its_origin(timing, h5file):
     assert inner.pause() == 31.25
     assert full.pause() == 131.25
     buf.flush()
-    np.testing.assert_array_equal(rows[0], [30.25, 0.25, 130.25])
+    np.testing.assert_array_equal(sink.rows, [[30.25, 0.25, 130.25]])
 
 
 def test_a_new_clock_object_gets_its_own_origin(timing):

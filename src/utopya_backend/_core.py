@@ -9,24 +9,16 @@ from typing import TYPE_CHECKING
 from ._compat import REQUIRE_EXTENSIONS, USE_EXTENSIONS
 
 if TYPE_CHECKING or not USE_EXTENSIONS:
-    from ._loop_py import run_iterations
-    from ._timing_py import (
-        InvocationBuffer,
-        IterationTimers,
-        Timer,
-        monotonic_ns,
-    )
+    from ._loop_py import LoopPlan, run_iterations
+    from ._rowbuffer_py import RowBuffer
+    from ._timing_py import IterationTimers, Timer, monotonic_ns
 
     IMPLEMENTATION = "python"
 else:
     try:
-        from ._loop import run_iterations
-        from ._timing import (
-            InvocationBuffer,
-            IterationTimers,
-            Timer,
-            monotonic_ns,
-        )
+        from ._loop import LoopPlan, run_iterations
+        from ._rowbuffer import RowBuffer
+        from ._timing import IterationTimers, Timer, monotonic_ns
 
         IMPLEMENTATION = "c"
     except ImportError as _err:  # pragma: no cover - broken install only
@@ -41,20 +33,17 @@ else:
             RuntimeWarning,
             stacklevel=2,
         )
-        from ._loop_py import run_iterations
-        from ._timing_py import (
-            InvocationBuffer,
-            IterationTimers,
-            Timer,
-            monotonic_ns,
-        )
+        from ._loop_py import LoopPlan, run_iterations
+        from ._rowbuffer_py import RowBuffer
+        from ._timing_py import IterationTimers, Timer, monotonic_ns
 
         IMPLEMENTATION = "python"
 
 __all__ = [
     "IMPLEMENTATION",
-    "InvocationBuffer",
     "IterationTimers",
+    "LoopPlan",
+    "RowBuffer",
     "Timer",
     "monotonic_ns",
     "run_iterations",

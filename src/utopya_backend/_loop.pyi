@@ -2,24 +2,58 @@
 
 from typing import Any, Callable, Optional
 
-__all__ = ["run_iterations"]
-
 from ._timing import IterationTimers
 
-def run_iterations(
-    model: Any,
-    *,
-    should_iterate: Callable[[], bool],
-    iterate: Callable[[], Any],
-    should_write: Callable[[], bool],
-    write_data: Callable[[], Any],
-    stepper: Optional[tuple],
-    pre_iterate: Optional[Callable[[], Any]],
-    post_iterate: Optional[Callable[[], Any]],
-    show_info: Optional[Callable[[], Any]],
-    trigger_monitor: Optional[Callable[[], Any]],
-    monitor_if_due: Callable[[int], int],
-    next_emit_ns: int,
-    signal_info: dict,
-    timers: Optional[IterationTimers],
-) -> bool: ...
+__all__ = ["LoopPlan", "run_iterations"]
+
+_Hook = Optional[Callable[[], Any]]
+
+class LoopPlan:
+    model: Any
+    should_iterate: _Hook
+    iterate: _Hook
+    should_write: _Hook
+    write_data: _Hook
+    time_writes: bool
+    perform_step: _Hook
+    time: int
+    num_steps: int
+    write_start: int
+    write_every: int
+    pre_iterate: _Hook
+    post_iterate: _Hook
+    show_info: _Hook
+    trigger_monitor: _Hook
+    on_deadline: Optional[Callable[[int], int]]
+    deadline_ns: int
+    check_signals: Optional[Callable[[], Optional[int]]]
+    check_signals_always: bool
+    signal_info: dict
+    timers: Optional[IterationTimers]
+    def __init__(
+        self,
+        *,
+        model: Any,
+        should_iterate: _Hook = ...,
+        iterate: _Hook = ...,
+        should_write: _Hook = ...,
+        write_data: _Hook = ...,
+        time_writes: bool = ...,
+        perform_step: _Hook = ...,
+        time: int = ...,
+        num_steps: int = ...,
+        write_start: int = ...,
+        write_every: int = ...,
+        pre_iterate: _Hook = ...,
+        post_iterate: _Hook = ...,
+        show_info: _Hook = ...,
+        trigger_monitor: _Hook = ...,
+        on_deadline: Optional[Callable[[int], int]] = ...,
+        deadline_ns: int = ...,
+        check_signals: Optional[Callable[[], Optional[int]]] = ...,
+        check_signals_always: bool = ...,
+        signal_info: Optional[dict] = ...,
+        timers: Optional[IterationTimers] = ...,
+    ) -> None: ...
+
+def run_iterations(plan: LoopPlan) -> Optional[int]: ...

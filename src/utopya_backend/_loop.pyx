@@ -1,71 +1,148 @@
-# cython: language_level=3, embedsignature=True
+# cython: language_level=3, embedsignature=True, auto_pickle=False
 """Compiled run loop: calls a model's hooks and drives its iteration timers.
 
 The model layer decides which hooks to call (skipping no-op defaults) and
-passes them in; this loop only sequences them, so every hook stays
-overridable. The pure-Python twin is ``_loop_py``.
+hands them over in a :class:`LoopPlan`; this loop only sequences them, so
+every hook stays overridable. The pure-Python twin is ``_loop_py``.
 """
 
+cimport cython
 from libc.stdint cimport int64_t
 
 from ._timing cimport IterationTimers, ub_monotonic_ns
 
-__all__ = ["run_iterations"]
+__all__ = ["LoopPlan", "run_iterations"]
 
 
-def run_iterations(
-    object model,
-    *,
-    object should_iterate,
-    object iterate,
-    object should_write,
-    object write_data,
-    object stepper,
-    object pre_iterate,
-    object post_iterate,
-    object show_info,
-    object trigger_monitor,
-    object monitor_if_due,
-    int64_t next_emit_ns,
-    dict signal_info,
-    IterationTimers timers,
-):
-    """Run iterations until done; return True if a signal stopped them.
+cdef extern from "Python.h":
+    # Runs the Python-level handlers of signals that arrived; -1 if one
+    # raised. Cheap when nothing arrived (one atomic read).
+    int PyErr_CheckSignals() except -1
+
+
+@cython.embedsignature(False)
+cdef class LoopPlan:
+    """LoopPlan(*, model, should_iterate=None, iterate=None, should_write=None, write_data=None, time_writes=True, perform_step=None, time=0, num_steps=0, write_start=0, write_every=1, pre_iterate=None, post_iterate=None, show_info=None, trigger_monitor=None, on_deadline=None, deadline_ns=0, check_signals=None, check_signals_always=False, signal_info=None, timers=None)
+--
+
+    What the run loop calls, and when; built by the model per run.
 
     Args:
-        model: The model; its ``_n_iterations`` (and, with a stepper,
-            ``_time``) attribute is kept up to date after each iteration.
-        should_iterate, iterate, should_write: Hooks, unused with a stepper.
+        model: Its ``_n_iterations`` (and, when stepping, ``_time``) is kept
+            up to date after each iteration.
+        should_iterate, iterate, should_write: Hooks; unused when stepping.
         write_data: Called when a write is due.
-        stepper: None, or ``(perform_step, time, num_steps, write_start,
-            write_every)`` for fixed-step models whose stepping hooks are
-            the default ones; the loop then steps and decides on writes
-            itself.
-        pre_iterate, post_iterate, show_info: Hooks, or None to skip.
-        trigger_monitor: Called after each iteration if not None; otherwise
-            ``monitor_if_due(now_ns)`` is called once the clock reaches
-            ``next_emit_ns`` and returns the next deadline.
+        time_writes: Whether the loop times ``write_data`` with the timers
+            (False when the callable times itself).
+        perform_step: If not None, the loop steps itself: it calls this,
+            advances ``time`` to ``num_steps`` and writes at ``write_start
+            + k * write_every``.
+        time, num_steps, write_start, write_every: The stepping plan.
+        pre_iterate, post_iterate, show_info, trigger_monitor: Hooks called
+            every iteration, or None to skip them.
+        on_deadline: Called with the clock reading once it reaches
+            ``deadline_ns``; returns the next deadline.
+        deadline_ns: The first deadline.
+        check_signals: Returns an exit code if a signal stopped the run.
+        check_signals_always: Call ``check_signals`` every iteration (it
+            was overridden); else only once ``signal_info`` records one.
         signal_info: The dict the signal handler writes to.
         timers: Iteration timers to drive, or None.
     """
+
+    cdef public object model
+    cdef public object should_iterate, iterate, should_write, write_data
+    cdef public bint time_writes
+    cdef public object perform_step
+    cdef public int64_t time, num_steps, write_start, write_every
+    cdef public object pre_iterate, post_iterate, show_info, trigger_monitor
+    cdef public object on_deadline
+    cdef public int64_t deadline_ns
+    cdef public object check_signals
+    cdef public bint check_signals_always
+    cdef public dict signal_info
+    cdef public IterationTimers timers
+
+    def __init__(
+        self,
+        *,
+        model,
+        should_iterate=None,
+        iterate=None,
+        should_write=None,
+        write_data=None,
+        time_writes=True,
+        perform_step=None,
+        int64_t time=0,
+        int64_t num_steps=0,
+        int64_t write_start=0,
+        int64_t write_every=1,
+        pre_iterate=None,
+        post_iterate=None,
+        show_info=None,
+        trigger_monitor=None,
+        on_deadline=None,
+        int64_t deadline_ns=0,
+        check_signals=None,
+        check_signals_always=False,
+        dict signal_info=None,
+        IterationTimers timers=None,
+    ):
+        if write_every < 1:
+            raise ValueError(f"write_every must be >= 1, got {write_every}")
+        self.model = model
+        self.should_iterate = should_iterate
+        self.iterate = iterate
+        self.should_write = should_write
+        self.write_data = write_data
+        self.time_writes = time_writes
+        self.perform_step = perform_step
+        self.time = time
+        self.num_steps = num_steps
+        self.write_start = write_start
+        self.write_every = write_every
+        self.pre_iterate = pre_iterate
+        self.post_iterate = post_iterate
+        self.show_info = show_info
+        self.trigger_monitor = trigger_monitor
+        self.on_deadline = on_deadline
+        self.deadline_ns = deadline_ns
+        self.check_signals = check_signals
+        self.check_signals_always = check_signals_always
+        self.signal_info = {} if signal_info is None else signal_info
+        self.timers = timers
+
+
+def run_iterations(LoopPlan plan not None):
+    """Run iterations until done; return None, or the exit code of the
+    signal that stopped them (from ``plan.check_signals``)."""
+    model = plan.model
     cdef int64_t n = model._n_iterations
     cdef int64_t t = 0, t_end = 0
     cdef bint have_t = False
     cdef bint do_write
+    cdef IterationTimers timers = plan.timers
     cdef bint timed = timers is not None
-    # The monitor deadline is on the default clock; timer readings serve it
-    # only when the timers use that clock, too.
+    cdef bint time_writes = timed and plan.time_writes
+    # The deadline is on the default clock; timer readings serve it only
+    # when the timers use that clock, too.
     cdef bint reuse_t = timed and timers.full_iteration._time_func is None
-    cdef bint stepwise = stepper is not None
-    cdef object perform_step = None
-    cdef int64_t time = 0, num_steps = 0, write_start = 0, write_every = 1
-
-    if stepwise:
-        perform_step, time, num_steps, write_start, write_every = stepper
+    perform_step = plan.perform_step
+    cdef bint stepwise = perform_step is not None
+    cdef int64_t step = plan.time, num_steps = plan.num_steps
+    cdef int64_t write_start = plan.write_start, write_every = plan.write_every
+    cdef int64_t deadline = plan.deadline_ns
+    cdef bint always_check = plan.check_signals_always
+    should_iterate, iterate = plan.should_iterate, plan.iterate
+    should_write, write_data = plan.should_write, plan.write_data
+    pre_iterate, post_iterate = plan.pre_iterate, plan.post_iterate
+    show_info, trigger_monitor = plan.show_info, plan.trigger_monitor
+    on_deadline, check_signals = plan.on_deadline, plan.check_signals
+    cdef dict signal_info = plan.signal_info
 
     while True:
         if stepwise:
-            if time >= num_steps:
+            if step >= num_steps:
                 break
         elif not should_iterate():
             break
@@ -84,8 +161,8 @@ def run_iterations(
 
         if stepwise:
             perform_step()
-            time += 1
-            model._time = time
+            step += 1
+            model._time = step
         else:
             iterate()
 
@@ -97,20 +174,20 @@ def run_iterations(
 
         if trigger_monitor is not None:
             trigger_monitor()
-        else:
-            if not reuse_t:
-                t = ub_monotonic_ns()
-            if t >= next_emit_ns:
-                next_emit_ns = monitor_if_due(t)
+        if not reuse_t:
+            t = ub_monotonic_ns()
+        if t >= deadline:
+            deadline = on_deadline(t)
 
         if stepwise:
             do_write = (
-                time >= write_start and (time - write_start) % write_every == 0
+                step >= write_start
+                and (step - write_start) % write_every == 0
             )
         else:
             do_write = should_write()
         if do_write:
-            if timed:
+            if time_writes:
                 timers.timed_write(write_data, n)
             else:
                 write_data()
@@ -118,8 +195,16 @@ def run_iterations(
         if show_info is not None:
             show_info()
 
-        if signal_info["got_signal"]:
-            return True
+        if always_check:
+            code = check_signals()
+            if code is not None:
+                return _stop(timers, code)
+        else:
+            PyErr_CheckSignals()
+            if signal_info["got_signal"]:
+                code = check_signals()
+                if code is not None:
+                    return _stop(timers, code)
 
         if post_iterate is not None:
             post_iterate()
@@ -129,4 +214,11 @@ def run_iterations(
             have_t = True
             timers.full_iteration._pause_at(t_end)
 
-    return False
+    return None
+
+
+cdef object _stop(IterationTimers timers, object code):
+    # The iteration ends here: the epilog is not part of it.
+    if timers is not None and timers.full_iteration._running:
+        timers.full_iteration._pause_at(timers.now())
+    return code

@@ -1,6 +1,7 @@
 """Pure-Python twin of the compiled run loop ``_loop``.
 
-Same arguments, hook order and timer readings as ``_loop.pyx``.
+Same plan, hook order and timer readings as ``_loop.pyx``. Python runs
+signal handlers between bytecodes, so no explicit check is needed here.
 """
 
 from __future__ import annotations
@@ -10,47 +11,141 @@ from typing import Any, Callable, Optional
 
 from ._timing_py import IterationTimers
 
-__all__ = ["run_iterations"]
+__all__ = ["LoopPlan", "run_iterations"]
+
+Hook = Optional[Callable[[], Any]]
 
 
-def run_iterations(
-    model: Any,
-    *,
-    should_iterate: Callable[[], bool],
-    iterate: Callable[[], Any],
-    should_write: Callable[[], bool],
-    write_data: Callable[[], Any],
-    stepper: Optional[tuple],
-    pre_iterate: Optional[Callable[[], Any]],
-    post_iterate: Optional[Callable[[], Any]],
-    show_info: Optional[Callable[[], Any]],
-    trigger_monitor: Optional[Callable[[], Any]],
-    monitor_if_due: Callable[[int], int],
-    next_emit_ns: int,
-    signal_info: dict,
-    timers: Optional[IterationTimers],
-) -> bool:
-    """Run iterations until done; return True if a signal stopped them.
+class LoopPlan:
+    """What the run loop calls, and when; built by the model per run.
 
-    See ``_loop.run_iterations`` for the arguments.
+    See ``_loop.LoopPlan`` for the arguments.
     """
+
+    __slots__ = (
+        "model",
+        "should_iterate",
+        "iterate",
+        "should_write",
+        "write_data",
+        "time_writes",
+        "perform_step",
+        "time",
+        "num_steps",
+        "write_start",
+        "write_every",
+        "pre_iterate",
+        "post_iterate",
+        "show_info",
+        "trigger_monitor",
+        "on_deadline",
+        "deadline_ns",
+        "check_signals",
+        "check_signals_always",
+        "signal_info",
+        "timers",
+    )
+
+    def __init__(
+        self,
+        *,
+        model: Any,
+        should_iterate: Hook = None,
+        iterate: Hook = None,
+        should_write: Hook = None,
+        write_data: Hook = None,
+        time_writes: bool = True,
+        perform_step: Hook = None,
+        time: int = 0,
+        num_steps: int = 0,
+        write_start: int = 0,
+        write_every: int = 1,
+        pre_iterate: Hook = None,
+        post_iterate: Hook = None,
+        show_info: Hook = None,
+        trigger_monitor: Hook = None,
+        on_deadline: Optional[Callable[[int], int]] = None,
+        deadline_ns: int = 0,
+        check_signals: Optional[Callable[[], Optional[int]]] = None,
+        check_signals_always: bool = False,
+        signal_info: Optional[dict] = None,
+        timers: Optional[IterationTimers] = None,
+    ) -> None:
+        for key, value in dict(
+            time=time,
+            num_steps=num_steps,
+            write_start=write_start,
+            write_every=write_every,
+            deadline_ns=deadline_ns,
+        ).items():
+            # The compiled plan holds these in int64.
+            if not -(2**63) <= value < 2**63:
+                raise OverflowError(f"{key}={value} does not fit in int64")
+        if write_every < 1:
+            raise ValueError(f"write_every must be >= 1, got {write_every}")
+        if timers is not None and not isinstance(timers, IterationTimers):
+            raise TypeError(
+                f"Argument 'timers' has incorrect type (expected "
+                f"IterationTimers, got {type(timers).__name__})"
+            )
+        self.model = model
+        self.should_iterate = should_iterate
+        self.iterate = iterate
+        self.should_write = should_write
+        self.write_data = write_data
+        self.time_writes = bool(time_writes)
+        self.perform_step = perform_step
+        self.time = time
+        self.num_steps = num_steps
+        self.write_start = write_start
+        self.write_every = write_every
+        self.pre_iterate = pre_iterate
+        self.post_iterate = post_iterate
+        self.show_info = show_info
+        self.trigger_monitor = trigger_monitor
+        self.on_deadline = on_deadline
+        self.deadline_ns = deadline_ns
+        self.check_signals = check_signals
+        self.check_signals_always = bool(check_signals_always)
+        self.signal_info = {} if signal_info is None else signal_info
+        self.timers = timers
+
+
+def run_iterations(plan: LoopPlan) -> Optional[int]:
+    """Run iterations until done; return None, or the exit code of the
+    signal that stopped them (from ``plan.check_signals``)."""
+    model = plan.model
     n = model._n_iterations
     t = t_end = 0
     have_t = False
+    timers: Any = plan.timers
     timed = timers is not None
-    stepwise = stepper is not None
-    # As in the C version: timer readings serve the monitor deadline only
-    # when the timers use the default clock.
-    reuse_t = timed and timers.full_iteration._time_func is None  # type: ignore[union-attr]
-    if stepwise:
-        perform_step, time, num_steps, write_start, write_every = stepper  # type: ignore[misc]
-    it: Any = timers
+    time_writes = timed and plan.time_writes
+    # As in the C version: timer readings serve the deadline only when the
+    # timers use the default clock.
+    reuse_t = timed and timers.full_iteration._time_func is None
+    perform_step = plan.perform_step
+    stepwise = perform_step is not None
+    step, num_steps = plan.time, plan.num_steps
+    write_start, write_every = plan.write_start, plan.write_every
+    deadline = plan.deadline_ns
+    always_check = plan.check_signals_always
+    should_iterate, iterate = plan.should_iterate, plan.iterate
+    should_write, write_data = plan.should_write, plan.write_data
+    pre_iterate, post_iterate = plan.pre_iterate, plan.post_iterate
+    show_info, trigger_monitor = plan.show_info, plan.trigger_monitor
+    on_deadline, check_signals = plan.on_deadline, plan.check_signals
+    signal_info = plan.signal_info
     if timed:
-        full, inner, now = it.full_iteration, it.model_iteration, it.now
+        full, inner, now = (
+            timers.full_iteration,
+            timers.model_iteration,
+            timers.now,
+        )
 
     while True:
         if stepwise:
-            if time >= num_steps:
+            if step >= num_steps:
                 break
         elif not should_iterate():
             break
@@ -68,8 +163,8 @@ def run_iterations(
 
         if stepwise:
             perform_step()
-            time += 1
-            model._time = time
+            step += 1
+            model._time = step
         else:
             iterate()
 
@@ -81,29 +176,30 @@ def run_iterations(
 
         if trigger_monitor is not None:
             trigger_monitor()
-        else:
-            if not reuse_t:
-                t = _time.monotonic_ns()
-            if t >= next_emit_ns:
-                next_emit_ns = monitor_if_due(t)
+        if not reuse_t:
+            t = _time.monotonic_ns()
+        if t >= deadline:
+            deadline = on_deadline(t)
 
         if stepwise:
             do_write = (
-                time >= write_start and (time - write_start) % write_every == 0
+                step >= write_start and (step - write_start) % write_every == 0
             )
         else:
             do_write = should_write()
         if do_write:
-            if timed:
-                it.write(write_data, n)
+            if time_writes:
+                timers.write(write_data, n)
             else:
                 write_data()
 
         if show_info is not None:
             show_info()
 
-        if signal_info["got_signal"]:
-            return True
+        if always_check or signal_info["got_signal"]:
+            code = check_signals()
+            if code is not None:
+                return _stop(timers, code)
 
         if post_iterate is not None:
             post_iterate()
@@ -113,4 +209,11 @@ def run_iterations(
             have_t = True
             full._pause_at(t_end)
 
-    return False
+    return None
+
+
+def _stop(timers: Any, code: Any) -> Any:
+    # As in the C version: the iteration ends here, before the epilog.
+    if timers is not None and timers.full_iteration._running:
+        timers.full_iteration._pause_at(timers.now())
+    return code

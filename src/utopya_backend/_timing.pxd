@@ -14,6 +14,8 @@ Example::
 
 from libc.stdint cimport int64_t
 
+from ._rowbuffer cimport RowBuffer
+
 
 cdef extern from "_clock.h":
     int64_t ub_monotonic_ns() noexcept nogil
@@ -40,30 +42,12 @@ cdef class Timer:
     cdef int c_pause(self) except -1 nogil
 
 
-cdef class InvocationBuffer:
-    cdef list _timers
-    cdef Py_ssize_t _n_cols
-    cdef Py_ssize_t _block_size
-    cdef Py_ssize_t _n_pending
-    cdef Py_ssize_t _n_flushed
-    cdef double *_rows
-    cdef int64_t *_n_iter
-    cdef int64_t _first
-    cdef int64_t _last
-    cdef int64_t _step
-    cdef bint _regular
-    cdef object _dset_rows
-    cdef object _dset_n_iter
-    cdef object _after_block
-
-    cdef int _record(self, int64_t n_iterations, int64_t now) except -1
-
-
 cdef class IterationTimers:
     cdef readonly Timer full_iteration
     cdef readonly Timer model_iteration
     cdef readonly Timer write_data
-    cdef readonly InvocationBuffer buffer
+    cdef readonly tuple columns
+    cdef readonly RowBuffer rows
 
     cdef int64_t now(self) except? -1 nogil
     cdef int timed_write(self, object write_data, int64_t n_iterations) except -1

@@ -2,9 +2,9 @@
 
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
-__all__ = ["Timer", "InvocationBuffer", "IterationTimers", "monotonic_ns"]
+from ._rowbuffer import RowBuffer
 
-DEFAULT_BLOCK_SIZE: int
+__all__ = ["Timer", "IterationTimers", "monotonic_ns"]
 
 def monotonic_ns() -> int: ...
 
@@ -40,33 +40,6 @@ class Timer:
     def __reduce__(self) -> Tuple[Any, Tuple[str], Dict[str, Any]]: ...
     def __setstate__(self, state: Dict[str, Any]) -> None: ...
 
-class InvocationBuffer:
-    def __init__(
-        self,
-        timers: Iterable[Timer],
-        dset_rows: Any,
-        dset_n_iterations: Any,
-        *,
-        block_size: int = ...,
-        after_block: Optional[Callable[[], Any]] = ...,
-    ) -> None: ...
-    def record(self, n_iterations: int) -> None: ...
-    def flush(self) -> int: ...
-    @property
-    def timers(self) -> Tuple[Timer, ...]: ...
-    @property
-    def block_size(self) -> int: ...
-    @property
-    def n_rows(self) -> int: ...
-    @property
-    def n_pending(self) -> int: ...
-    @property
-    def regular(self) -> bool: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def step(self) -> int: ...
-
 class IterationTimers:
     @property
     def full_iteration(self) -> Timer: ...
@@ -75,13 +48,16 @@ class IterationTimers:
     @property
     def write_data(self) -> Timer: ...
     @property
-    def buffer(self) -> Optional[InvocationBuffer]: ...
+    def columns(self) -> Tuple[Timer, ...]: ...
+    @property
+    def rows(self) -> Optional[RowBuffer]: ...
     def __init__(
         self,
         full_iteration: Timer,
         model_iteration: Timer,
         write_data: Timer,
-        buffer: Optional[InvocationBuffer] = ...,
+        columns: Iterable[Timer] = ...,
+        rows: Optional[RowBuffer] = ...,
     ) -> None: ...
     def write(
         self, write_data: Callable[[], Any], n_iterations: int

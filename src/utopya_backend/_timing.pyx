@@ -1,5 +1,5 @@
 # cython: language_level=3, embedsignature=True, boundscheck=False, wraparound=False, cdivision=True, always_allow_keywords=False, auto_pickle=False
-"""Compiled timing core: timers on a C monotonic clock and the row buffer.
+"""Compiled timing core: timers on a C monotonic clock, and the loop's timers.
 
 Times are kept as integer nanoseconds and turned into float seconds only at
 the Python-facing edge. The pure-Python twin is ``_timing_py``; both must
@@ -7,17 +7,16 @@ agree on behaviour and error text.
 """
 
 cimport cython
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.math cimport floor, isfinite
 from libc.stdint cimport int64_t
+
+from ._rowbuffer cimport RowBuffer
 
 import weakref
 
 import numpy as np
 
-__all__ = ["Timer", "InvocationBuffer", "IterationTimers", "monotonic_ns"]
-
-DEFAULT_BLOCK_SIZE = 4096
+__all__ = ["Timer", "IterationTimers", "monotonic_ns"]
 
 
 def monotonic_ns():
@@ -334,155 +333,25 @@ cdef class Timer:
         self._latest_ns += _relative_ns(self, origin)
 
 
-cdef class InvocationBuffer:
-    """Row buffer of cumulative timer values, one row per data write.
-
-    Rows collect in a preallocated block of ``block_size`` rows; a full block
-    goes to the datasets with one resize each, and :meth:`flush` writes the
-    rest. Memory stays bounded however many rows are recorded.
-
-    Args:
-        timers: The timers whose elapsed seconds form each row's columns.
-        dset_rows: Dataset of shape ``(n, len(timers))``, resizable along
-            axis 0 (e.g. an ``h5py.Dataset``).
-        dset_n_iterations: Dataset of shape ``(n,)`` that receives each
-            row's iteration count.
-        block_size: Rows per block.
-        after_block: Called with no arguments after each block is written
-            (e.g. to flush the file now and then); None for nothing.
-    """
-
-    def __cinit__(self, *args, **kwargs):
-        self._rows = NULL
-        self._n_iter = NULL
-
-    def __init__(self, timers, dset_rows, dset_n_iterations, *,
-                 Py_ssize_t block_size=DEFAULT_BLOCK_SIZE, after_block=None):
-        if block_size < 1:
-            raise ValueError(f"block_size must be >= 1, got {block_size}")
-        self._timers = list(timers)
-        for t in self._timers:
-            if not isinstance(t, Timer):
-                raise TypeError(f"Expected Timer objects, got {t!r}")
-        self._n_cols = len(self._timers)
-        self._block_size = block_size
-        self._n_pending = self._n_flushed = 0
-        PyMem_Free(self._rows)
-        PyMem_Free(self._n_iter)
-        self._rows = <double *>PyMem_Malloc(
-            block_size * max(self._n_cols, 1) * sizeof(double)
-        )
-        self._n_iter = <int64_t *>PyMem_Malloc(block_size * sizeof(int64_t))
-        if self._rows == NULL or self._n_iter == NULL:
-            raise MemoryError("Could not allocate the invocation buffer")
-        self._dset_rows = dset_rows
-        self._dset_n_iter = dset_n_iterations
-        self._after_block = after_block
-        self._regular = True
-        self._step = 1
-
-    def __dealloc__(self):
-        PyMem_Free(self._rows)
-        PyMem_Free(self._n_iter)
-
-    cdef int _record(self, int64_t n_iterations, int64_t now) except -1:
-        """Record a row at clock reading ``now``; return 1 if it flushed."""
-        cdef Py_ssize_t i, offset = self._n_pending * self._n_cols
-        cdef Py_ssize_t n_rows = self._n_flushed + self._n_pending
-        cdef Timer t
-        for i in range(self._n_cols):
-            t = <Timer>self._timers[i]
-            self._rows[offset + i] = _ns_to_seconds(t._elapsed_ns_at(now))
-        self._n_iter[self._n_pending] = n_iterations
-        if n_rows == 0:
-            self._first = n_iterations
-        elif n_rows == 1:
-            self._step = n_iterations - self._first
-            self._regular = self._step > 0
-        elif n_iterations - self._last != self._step:
-            self._regular = False
-        self._last = n_iterations
-        self._n_pending += 1
-        if self._n_pending == self._block_size:
-            self.flush()
-            if self._after_block is not None:
-                self._after_block()
-            return 1
-        return 0
-
-    def record(self, n_iterations):
-        """Record one row with the timers' current values."""
-        cdef int64_t now = ub_monotonic_ns()
-        self._record(n_iterations, now)
-
-    def flush(self):
-        """Write pending rows to the datasets; return how many were written."""
-        cdef Py_ssize_t k = self._n_pending
-        cdef Py_ssize_t start = self._n_flushed
-        if k == 0:
-            return 0
-        rows = np.asarray(<double[:k * max(self._n_cols, 1)]>self._rows)
-        rows = rows[: k * self._n_cols].reshape(k, self._n_cols)
-        n_iter = np.asarray(<int64_t[:k]>self._n_iter)
-        self._dset_rows.resize(start + k, axis=0)
-        self._dset_rows[start:start + k] = rows
-        self._dset_n_iter.resize(start + k, axis=0)
-        self._dset_n_iter[start:start + k] = n_iter
-        self._n_flushed += k
-        self._n_pending = 0
-        return k
-
-    @property
-    def timers(self):
-        """The timers, in column order."""
-        return tuple(self._timers)
-
-    @property
-    def block_size(self):
-        """Rows held in memory before a block is written."""
-        return self._block_size
-
-    @property
-    def n_rows(self):
-        """Rows recorded so far, written or pending."""
-        return self._n_flushed + self._n_pending
-
-    @property
-    def n_pending(self):
-        """Rows recorded but not yet written."""
-        return self._n_pending
-
-    @property
-    def regular(self):
-        """Whether the rows' iteration counts are ``start + k * step``."""
-        return self._regular and self.n_rows > 0
-
-    @property
-    def start(self):
-        """Iteration count of the first row (0 before any row)."""
-        return self._first
-
-    @property
-    def step(self):
-        """Iteration count between rows if :attr:`regular` (else 1)."""
-        return self._step if self._regular and self.n_rows > 1 else 1
-
-
 cdef class IterationTimers:
-    """The timers a run loop drives at C speed, with the row buffer.
+    """The timers a run loop drives at C speed, and the rows they fill.
 
     The three timers must share one clock, so one reading can serve a pause
-    and the next unpause at the same point.
+    and the next unpause at the same point. At each timed data write, the
+    elapsed seconds of ``columns`` at the end of the write go into one row
+    of ``rows``, labelled with the iteration count.
 
     Args:
         full_iteration: Times each whole loop iteration.
         model_iteration: Times each ``iterate()`` call.
-        write_data: Times each data write, the buffer row included.
-        buffer: Receives a row per data write; None records nothing.
+        write_data: Times each data write, the row included.
+        columns: The timers whose values make up each row.
+        rows: A labelled float64 row buffer with rows of
+            ``len(columns)`` values, or None to record nothing.
     """
 
     def __init__(self, Timer full_iteration, Timer model_iteration,
-                 Timer write_data, InvocationBuffer buffer=None):
+                 Timer write_data, columns=(), RowBuffer rows=None):
         funcs = {
             id(t._time_func)
             for t in (full_iteration, model_iteration, write_data)
@@ -491,10 +360,24 @@ cdef class IterationTimers:
             raise ValueError(
                 "The iteration timers must share one clock (time_func)"
             )
+        columns = tuple(columns)
+        for t in columns:
+            if not isinstance(t, Timer):
+                raise TypeError(f"Expected Timer objects, got {t!r}")
+        if rows is not None and (
+            rows.dtype != np.float64
+            or rows.row_shape != (len(columns),)
+            or not rows.labelled
+        ):
+            raise ValueError(
+                f"rows must be a labelled float64 buffer with rows of shape "
+                f"({len(columns)},), got {rows!r}"
+            )
         self.full_iteration = full_iteration
         self.model_iteration = model_iteration
         self.write_data = write_data
-        self.buffer = buffer
+        self.columns = columns
+        self.rows = rows
 
     cdef int64_t now(self) except? -1 nogil:
         return self.full_iteration._now()
@@ -503,11 +386,20 @@ cdef class IterationTimers:
                          int64_t n_iterations) except -1:
         cdef int64_t t0 = self.now()
         cdef int64_t t1
+        cdef double *row
+        cdef Py_ssize_t i
         self.write_data._unpause_at(t0)
         write_data()
         t1 = self.now()
         self.write_data._pause_at(t1)
-        if self.buffer is not None and self.buffer._record(n_iterations, t1):
+        if self.rows is None:
+            return 0
+        row = <double *>self.rows._slot()
+        for i in range(len(self.columns)):
+            row[i] = _ns_to_seconds(
+                (<Timer>self.columns[i])._elapsed_ns_at(t1)
+            )
+        if self.rows._commit(n_iterations):
             # The block write belongs to this data write, too.
             self.write_data._elapsed_ns += self.now() - t1
         return 0

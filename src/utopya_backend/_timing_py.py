@@ -14,9 +14,9 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["Timer", "InvocationBuffer", "IterationTimers", "monotonic_ns"]
+from ._rowbuffer_py import RowBuffer
 
-DEFAULT_BLOCK_SIZE = 4096
+__all__ = ["Timer", "IterationTimers", "monotonic_ns"]
 
 monotonic_ns: Callable[[], int] = time.monotonic_ns
 
@@ -308,166 +308,70 @@ class Timer:
         self._latest_ns += _relative_ns(self, origin)
 
 
-class InvocationBuffer:
-    """Row buffer of cumulative timer values, one row per data write.
-
-    Rows collect in a preallocated block of ``block_size`` rows; a full block
-    goes to the datasets with one resize each, and :meth:`flush` writes the
-    rest. Memory stays bounded however many rows are recorded.
-
-    Args:
-        timers: The timers whose elapsed seconds form each row's columns.
-        dset_rows: Dataset of shape ``(n, len(timers))``, resizable along
-            axis 0 (e.g. an ``h5py.Dataset``).
-        dset_n_iterations: Dataset of shape ``(n,)`` that receives each
-            row's iteration count.
-        block_size: Rows per block.
-        after_block: Called with no arguments after each block is written
-            (e.g. to flush the file now and then); None for nothing.
-    """
-
-    def __init__(
-        self,
-        timers: Iterable[Timer],
-        dset_rows: Any,
-        dset_n_iterations: Any,
-        *,
-        block_size: int = DEFAULT_BLOCK_SIZE,
-        after_block: Optional[Callable[[], Any]] = None,
-    ) -> None:
-        if block_size < 1:
-            raise ValueError(f"block_size must be >= 1, got {block_size}")
-        self._timers = list(timers)
-        for t in self._timers:
-            if not isinstance(t, Timer):
-                raise TypeError(f"Expected Timer objects, got {t!r}")
-        self._n_cols = len(self._timers)
-        self._block_size = int(block_size)
-        self._rows = np.empty((self._block_size, self._n_cols))
-        self._n_iter = np.empty(self._block_size, dtype=np.int64)
-        self._dset_rows = dset_rows
-        self._dset_n_iter = dset_n_iterations
-        self._after_block = after_block
-        self._n_pending = 0
-        self._n_flushed = 0
-        self._first = 0
-        self._last = 0
-        self._step = 1
-        self._regular = True
-
-    def _record(self, n_iterations: int, now: int) -> int:
-        """Record a row at clock reading ``now``; return 1 if it flushed."""
-        k = self._n_pending
-        n_rows = self._n_flushed + k
-        self._rows[k] = [
-            _ns_to_seconds(t._elapsed_ns_at(now)) for t in self._timers
-        ]
-        self._n_iter[k] = n_iterations
-        if n_rows == 0:
-            self._first = n_iterations
-        elif n_rows == 1:
-            self._step = n_iterations - self._first
-            self._regular = self._step > 0
-        elif n_iterations - self._last != self._step:
-            self._regular = False
-        self._last = n_iterations
-        self._n_pending = k + 1
-        if self._n_pending == self._block_size:
-            self.flush()
-            if self._after_block is not None:
-                self._after_block()
-            return 1
-        return 0
-
-    def record(self, n_iterations: int) -> None:
-        """Record one row with the timers' current values."""
-        self._record(n_iterations, time.monotonic_ns())
-
-    def flush(self) -> int:
-        """Write pending rows to the datasets; return how many were written."""
-        k, start = self._n_pending, self._n_flushed
-        if k == 0:
-            return 0
-        self._dset_rows.resize(start + k, axis=0)
-        self._dset_rows[start : start + k] = self._rows[:k]
-        self._dset_n_iter.resize(start + k, axis=0)
-        self._dset_n_iter[start : start + k] = self._n_iter[:k]
-        self._n_flushed += k
-        self._n_pending = 0
-        return k
-
-    @property
-    def timers(self) -> Tuple[Timer, ...]:
-        """The timers, in column order."""
-        return tuple(self._timers)
-
-    @property
-    def block_size(self) -> int:
-        """Rows held in memory before a block is written."""
-        return self._block_size
-
-    @property
-    def n_rows(self) -> int:
-        """Rows recorded so far, written or pending."""
-        return self._n_flushed + self._n_pending
-
-    @property
-    def n_pending(self) -> int:
-        """Rows recorded but not yet written."""
-        return self._n_pending
-
-    @property
-    def regular(self) -> bool:
-        """Whether the rows' iteration counts are ``start + k * step``."""
-        return self._regular and self.n_rows > 0
-
-    @property
-    def start(self) -> int:
-        """Iteration count of the first row (0 before any row)."""
-        return self._first
-
-    @property
-    def step(self) -> int:
-        """Iteration count between rows if :attr:`regular` (else 1)."""
-        return self._step if self._regular and self.n_rows > 1 else 1
-
-
 class IterationTimers:
-    """The timers a run loop drives, with the row buffer.
+    """The timers a run loop drives, and the rows they fill.
 
     The three timers must share one clock, so one reading can serve a pause
-    and the next unpause at the same point.
+    and the next unpause at the same point. At each timed data write, the
+    elapsed seconds of ``columns`` at the end of the write go into one row
+    of ``rows``, labelled with the iteration count.
 
     Args:
         full_iteration: Times each whole loop iteration.
         model_iteration: Times each ``iterate()`` call.
-        write_data: Times each data write, the buffer row included.
-        buffer: Receives a row per data write; None records nothing.
+        write_data: Times each data write, the row included.
+        columns: The timers whose values make up each row.
+        rows: A labelled float64 row buffer with rows of
+            ``len(columns)`` values, or None to record nothing.
     """
 
-    __slots__ = ("full_iteration", "model_iteration", "write_data", "buffer")
+    __slots__ = (
+        "full_iteration",
+        "model_iteration",
+        "write_data",
+        "columns",
+        "rows",
+    )
 
     def __init__(
         self,
         full_iteration: Timer,
         model_iteration: Timer,
         write_data: Timer,
-        buffer: Optional[InvocationBuffer] = None,
+        columns: Iterable[Timer] = (),
+        rows: Optional[RowBuffer] = None,
     ) -> None:
         timers = (full_iteration, model_iteration, write_data)
         for t in timers:
             if not isinstance(t, Timer):
                 raise TypeError(f"Expected Timer objects, got {t!r}")
-        if buffer is not None and not isinstance(buffer, InvocationBuffer):
-            raise TypeError(f"Expected an InvocationBuffer, got {buffer!r}")
+        if rows is not None and not isinstance(rows, RowBuffer):
+            raise TypeError(
+                f"Argument 'rows' has incorrect type (expected RowBuffer, "
+                f"got {type(rows).__name__})"
+            )
         if len({id(t._time_func) for t in timers}) != 1:
             raise ValueError(
                 "The iteration timers must share one clock (time_func)"
             )
+        cols = tuple(columns)
+        for t in cols:
+            if not isinstance(t, Timer):
+                raise TypeError(f"Expected Timer objects, got {t!r}")
+        if rows is not None and (
+            rows.dtype != np.float64
+            or rows.row_shape != (len(cols),)
+            or not rows.labelled
+        ):
+            raise ValueError(
+                f"rows must be a labelled float64 buffer with rows of shape "
+                f"({len(cols)},), got {rows!r}"
+            )
         self.full_iteration = full_iteration
         self.model_iteration = model_iteration
         self.write_data = write_data
-        self.buffer = buffer
+        self.columns = cols
+        self.rows = rows
 
     def now(self) -> int:
         return self.full_iteration._now()
@@ -479,6 +383,13 @@ class IterationTimers:
         write_data()
         t1 = self.now()
         timer._pause_at(t1)
-        if self.buffer is not None and self.buffer._record(n_iterations, t1):
+        rows = self.rows
+        if rows is None:
+            return
+        k = rows._slot()
+        rows._block[k] = [
+            _ns_to_seconds(t._elapsed_ns_at(t1)) for t in self.columns
+        ]
+        if rows._commit(n_iterations):
             # The block write belongs to this data write, too.
             timer._elapsed_ns += self.now() - t1

@@ -9,14 +9,15 @@ into the model's HDF5 group.
 from __future__ import annotations
 
 import inspect
-import weakref
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
 from . import _core
 from ._core import Timer
 from ._timefmt import format_time
+from .io._layout import block_chunks, linked_coords
+from .io._sink import DatasetSink
 from .model import _config
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,22 +55,6 @@ _DTYPES = ("float16", "float32", "float64")
 _N_ITER_DSET = "cumulative_n_iterations"
 
 
-def _weak_callback(method: Any) -> Any:
-    """Call a bound method without keeping its object alive.
-
-    The buffer holds this callback; a strong reference would make a cycle
-    and keep the model (and its open file) alive after ``del model``.
-    """
-    ref = weakref.WeakMethod(method)
-
-    def call() -> None:
-        m = ref()
-        if m is not None:
-            m()
-
-    return call
-
-
 class ModelBenchmarkMixin(_MixinBase):
     """Time every phase of a model run and store the times in its file.
 
@@ -89,15 +74,11 @@ class ModelBenchmarkMixin(_MixinBase):
     """Returned by :meth:`pause_timer` and :meth:`stop_timer` when
     benchmarking is disabled."""
 
-    _BENCHMARK_BLOCK_SIZE: int = 4096
-    """Rows of the ``cumulative`` dataset kept in memory between writes."""
-
-    _FILE_FLUSH_INTERVAL_NS: int = 1_000_000_000
-    """Least time between file flushes after written blocks (1 s)."""
+    _BENCHMARK_BLOCK_ROWS: Optional[int] = None
+    """Rows of ``cumulative`` kept in memory between block writes; None
+    for as many as fit in the row buffer's default block (1 MiB)."""
 
     _dgrp_bench: Any = None
-    _dset_total: Any = None
-    _dset_cumulative: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._timers: Dict[str, Timer] = {}
@@ -105,7 +86,7 @@ class ModelBenchmarkMixin(_MixinBase):
         self._bench_write = False
         self._bench_done = False
         self._bench_iter_timers: Any = None
-        self._bench_last_file_flush = 0
+        self._bench_sink: Optional[DatasetSink] = None
         self._show_on_exit = True
         self._add_time_elapsed_to_monitor_info = False
         self._add_default_timers()
@@ -357,60 +338,65 @@ class ModelBenchmarkMixin(_MixinBase):
         return self._bench_iter_timers
 
     def _make_iteration_timers(self) -> Any:
+        """Create the loop's timers and, if writing, the ``cumulative``
+        datasets their rows go to."""
         t = self._timers
-        buffer = None
+        cumulative = [x for x in t.values() if not x.one_shot]
+        rows = None
         if self._bench_write:
-            cumulative = [x for x in t.values() if not x.one_shot]
-            names = [x.name for x in cumulative]
-            n = self._BENCHMARK_BLOCK_SIZE
-            grp = self._dgrp_bench
-            kw = dict(compression=self._bench_compression, shuffle=True)
-            rows = grp.create_dataset(
-                "cumulative",
-                (0, len(names)),
-                maxshape=(None, len(names)),
-                chunks=(min(n, 1024), max(len(names), 1)),
-                dtype=self._bench_dtype,
-                **kw,
+            self._bench_sink = self._create_cumulative(
+                [x.name for x in cumulative]
             )
-            n_iter = grp.create_dataset(
-                _N_ITER_DSET,
-                (0,),
-                maxshape=(None,),
-                chunks=(min(n, 1024),),
-                dtype=np.int64,
-                **kw,
+            rows = _core.RowBuffer(
+                f"benchmark rows '{self._bench_sink.dset.name}'",
+                (len(cumulative),),
+                np.float64,
+                self._bench_sink,
+                block_rows=self._BENCHMARK_BLOCK_ROWS,
+                labelled=True,
             )
-            rows.attrs["dim_names"] = ["n_iterations", "label"]
-            rows.attrs["coords_mode__label"] = "values"
-            rows.attrs["coords__label"] = names
-            # Valid from the first row on, so a killed run still loads; a
-            # regular write pattern becomes start_and_step at the end.
-            rows.attrs["coords_mode__n_iterations"] = "linked"
-            rows.attrs["coords__n_iterations"] = _N_ITER_DSET
-            n_iter.attrs["dim_names"] = ["n_iterations"]
-            self._dset_cumulative = rows
-            buffer = _core.InvocationBuffer(
-                cumulative,
-                rows,
-                n_iter,
-                block_size=n,
-                after_block=_weak_callback(self._flush_file_now_and_then),
-            )
+            assert self._output is not None, "the output file exists"
+            self._output.add(rows)
         return _core.IterationTimers(
-            t["full_iteration"], t["model_iteration"], t["write_data"], buffer
+            t["full_iteration"],
+            t["model_iteration"],
+            t["write_data"],
+            cumulative,
+            rows,
         )
 
-    def _flush_file_now_and_then(self) -> None:
-        """Flush the HDF5 file at most once per ``_FILE_FLUSH_INTERVAL_NS``.
-
-        Keeps the file of a killed process (SIGKILL) readable, with the rows
-        up to the last flush, at a negligible cost per row.
-        """
-        now = _core.monotonic_ns()
-        if now - self._bench_last_file_flush >= self._FILE_FLUSH_INTERVAL_NS:
-            self.h5group.file.flush()
-            self._bench_last_file_flush = now
+    def _create_cumulative(self, names: List[str]) -> DatasetSink:
+        """The datasets of one row per data write, and their sink."""
+        grp = self._dgrp_bench
+        kw = dict(compression=self._bench_compression, shuffle=True)
+        n_cols = len(names)
+        dtype = np.dtype(self._bench_dtype)
+        rows = grp.create_dataset(
+            "cumulative",
+            (0, n_cols),
+            maxshape=(None, n_cols),
+            chunks=block_chunks((n_cols,), dtype.itemsize, None),
+            dtype=dtype,
+            **kw,
+        )
+        n_iter = grp.create_dataset(
+            _N_ITER_DSET,
+            (0,),
+            maxshape=(None,),
+            chunks=block_chunks((), 8, None),
+            dtype=np.int64,
+            **kw,
+        )
+        rows.attrs["dim_names"] = ["n_iterations", "label"]
+        rows.attrs["coords_mode__label"] = "values"
+        rows.attrs["coords__label"] = names
+        # Valid from the first row on, so a killed run still loads; a
+        # regular write pattern becomes start_and_step at the end.
+        for key, value in linked_coords("n_iterations", _N_ITER_DSET).items():
+            rows.attrs[key] = value
+        n_iter.attrs["dim_names"] = ["n_iterations"]
+        assert self._output is not None, "the output file exists"
+        return DatasetSink(rows, n_iter, flusher=self._output.flusher)
 
     def _finish_benchmark(self) -> None:
         """Stop the timers, write ``total`` and pending rows, log a summary.
@@ -436,13 +422,11 @@ class ModelBenchmarkMixin(_MixinBase):
     def _write_benchmark_data(self) -> None:
         if self._bench_iter_timers is None:  # no write yet: empty datasets
             self._bench_iter_timers = self._make_iteration_timers()
-        buffer = self._bench_iter_timers.buffer
-        if buffer is not None:
-            buffer.flush()
-            if buffer.regular:
-                attrs = self._dset_cumulative.attrs
-                attrs["coords_mode__n_iterations"] = "start_and_step"
-                attrs["coords__n_iterations"] = [buffer.start, buffer.step]
+        rows = self._bench_iter_timers.rows
+        if rows is not None:
+            rows.flush()
+        if self._bench_sink is not None:
+            self._bench_sink.finish_coords("n_iterations")
         elapsed = self.elapsed
         ds = self._dgrp_bench.create_dataset(
             "total",
@@ -456,7 +440,6 @@ class ModelBenchmarkMixin(_MixinBase):
         ds.attrs["invocations"] = [
             t.invocations for t in self._timers.values()
         ]
-        self._dset_total = ds
 
     # .. Hooks into the model .................................................
 

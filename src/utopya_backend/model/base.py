@@ -13,12 +13,23 @@ import os
 import random
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Mapping,
+    Optional,
+    Sequence,
+    Union,
+)
 
 import h5py
 import numpy as np
 
 from .. import _core
+from ..io import TimeSeriesWriter
+from ..io._sync import OutputSync
+from ..io._writer import make_writer
 from ..logging import backend_logger as _backend_logger
 from ..logging import get_level as _get_level
 from ..signal import SIG_STOPCOND, SIGNAL_INFO, attach_signal_handlers
@@ -30,6 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .._timing_py import IterationTimers
 
 __all__ = ["BaseModel"]
+
+_MAX_INTERVAL_NS = 2**62
+"""Monitor intervals are capped here (146 years): deadlines stay in int64."""
 
 
 def _quiet_below(level: int) -> Callable[[Callable], Callable]:
@@ -68,6 +82,11 @@ class BaseModel(abc.ABC):
     ) -> None:
         # Set first so that teardown of a half-built model stays silent.
         self._h5file: Optional[h5py.File] = None
+        self._output: Optional[OutputSync] = None
+        # A signal that stopped an earlier model in this process is history.
+        SIGNAL_INFO.update(
+            got_signal=False, signum=None, frame=None, at_time=None
+        )
         self._log = _log if _log is not None else _backend_logger
         log = self._log
 
@@ -90,7 +109,7 @@ class BaseModel(abc.ABC):
         self._monitor_emit_interval = float(
             self._root_cfg["monitor_emit_interval"]
         )
-        self._emit_interval_ns = round(self._monitor_emit_interval * 1e9)
+        self._emit_interval_ns = _interval_ns(self._monitor_emit_interval)
         self._last_emit_ns: Optional[int] = None
         self._monitor_info: dict = {}
 
@@ -103,6 +122,7 @@ class BaseModel(abc.ABC):
         )
 
         self._h5file = self._setup_output_file()
+        self._output = OutputSync(self._h5file)
         try:
             self._h5group = self._setup_output_group()
             self._parse_root_cfg(**self._root_cfg)
@@ -124,22 +144,35 @@ class BaseModel(abc.ABC):
         self._close_output()
 
     def _close_output(self) -> None:
-        """Close the output file; failures are logged, never raised."""
+        """Write pending rows and close the output file; failures are
+        logged, never raised."""
         f = self.__dict__.get("_h5file")
         if f is None:
             return
+        log = self.__dict__.get("_log", _backend_logger)
+        try:
+            if f.id.valid:
+                self._finish_output()
+        except Exception as exc:
+            log.error(
+                "Writing pending output failed, got %s: %s",
+                type(exc).__name__,
+                exc,
+            )
         try:
             if f.id.valid:
                 f.close()
         except Exception as exc:
-            self.__dict__.get("_log", _backend_logger).error(
+            log.error(
                 "Closing HDF5 file failed, got %s: %s", type(exc).__name__, exc
             )
 
-    def _flush_output(self) -> None:
+    def _finish_output(self) -> None:
+        """Write every pending row, finish the datasets, flush the file."""
+        output = self.__dict__.get("_output")
         f = self.__dict__.get("_h5file")
-        if f is not None and f.id.valid:
-            f.flush()
+        if output is not None and f is not None and f.id.valid:
+            output.finish()
 
     # .. Properties ...........................................................
 
@@ -191,68 +224,95 @@ class BaseModel(abc.ABC):
             self._pre_run()
             self._invoke_prolog()
             self.log.info("Commencing model run ...")
-            stopped = self._run_iterations()
-            if stopped:
-                exit_code = self._check_signals() or 0
-                self._invoke_epilog(finished_run=False)
-                self._post_run(finished_run=False)
-            else:
-                exit_code = 0
-                self._invoke_epilog(finished_run=True)
-                self._post_run(finished_run=True)
+            code = self._run_iterations()
+            finished = code is None
+            exit_code = 0 if code is None else code
+            self._invoke_epilog(finished_run=finished)
+            self._post_run(finished_run=finished)
+            # Write what is pending here, so a full disk fails the run.
+            self._finish_output()
+            if finished:
                 self.log.info("Simulation run finished.")
         except BaseException:
             self._abort_run()
-            self._flush_output()
+            try:
+                self._finish_output()
+            except Exception as exc:  # keep the original error in front
+                self.log.error(
+                    "Writing pending output failed: %s: %s",
+                    type(exc).__name__,
+                    exc,
+                )
             raise
-        if exit_code:
-            # The process is about to end; make what was written durable.
-            self._flush_output()
         if exit_code and self.USE_SYS_EXIT:
             self.log.info("Now exiting (code: %d) ...", exit_code)
             sys.exit(exit_code)
         return exit_code
 
-    def _run_iterations(self) -> bool:
-        """Hand the hooks to the core's loop; True if a signal stopped it."""
-        cls = type(self)
+    def _run_iterations(self) -> Optional[int]:
+        """Run the core loop; None, or the exit code of a handled signal."""
+        return _core.run_iterations(self._loop_plan())
+
+    def _overrides(self, name: str) -> bool:
+        """Whether hook ``name`` is set on the instance or overridden by a
+        subclass: the loop calls such hooks, and skips no-op defaults."""
+        return name in self.__dict__ or getattr(type(self), name) is not (
+            getattr(BaseModel, name)
+        )
+
+    def _loop_plan(self) -> Any:
+        """Decide, once per run, which hooks the core loop calls.
+
+        Hooks are looked up on the instance, so one set there (as
+        ``unittest.mock.patch.object`` does) is used; they are looked up
+        when :meth:`run` starts, not at every iteration.
+        """
+        over = self._overrides
         show: Optional[Callable[[], Any]] = self.show_iteration_info
-        level = getattr(cls.show_iteration_info, "_quiet_below", None)
-        if level is not None and not self.log.isEnabledFor(level):
-            show = None
-        overrides = cls.trigger_monitor is not BaseModel.trigger_monitor
-        return _core.run_iterations(
-            self,
+        if "show_iteration_info" not in self.__dict__:
+            # A default that only logs below the model's level is skipped.
+            hook = type(self).show_iteration_info
+            level = getattr(hook, "_quiet_below", None)
+            if level is not None and not self.log.isEnabledFor(level):
+                show = None
+        monitor_each = over("trigger_monitor") or over("_monitor_should_emit")
+        self._deadline_emits = not monitor_each
+        write_wrapped = over("_invoke_write_data")
+        plan = _core.LoopPlan(
+            model=self,
             should_iterate=self.should_iterate,
-            iterate=self.iterate,
-            should_write=self.should_write,
-            write_data=self.write_data,
-            stepper=self._loop_stepper(),
-            pre_iterate=(
-                None
-                if cls._pre_iterate is BaseModel._pre_iterate
-                else self._pre_iterate
+            iterate=(
+                self._invoke_iterate
+                if over("_invoke_iterate")
+                else self.iterate
             ),
+            should_write=self.should_write,
+            write_data=(
+                self._invoke_write_data if write_wrapped else self.write_data
+            ),
+            time_writes=not write_wrapped,
+            pre_iterate=self._pre_iterate if over("_pre_iterate") else None,
             post_iterate=(
-                None
-                if cls._post_iterate is BaseModel._post_iterate
-                else self._post_iterate
+                self._post_iterate if over("_post_iterate") else None
             ),
             show_info=show,
-            trigger_monitor=self.trigger_monitor if overrides else None,
-            monitor_if_due=self._monitor_if_due,
-            next_emit_ns=self._next_emit_ns(),
+            trigger_monitor=self.trigger_monitor if monitor_each else None,
+            on_deadline=self._on_deadline,
+            deadline_ns=self._next_deadline_ns(),
+            check_signals=self._check_signals,
+            check_signals_always=over("_check_signals"),
             signal_info=SIGNAL_INFO,
             timers=self._iteration_timers(),
         )
+        self._plan_steps(plan)
+        return plan
 
-    def _loop_stepper(self) -> Optional[tuple]:
-        """Fixed-step plan the core loop may run without hook calls.
+    def _plan_steps(self, plan: Any) -> None:
+        """Let the core loop step on its own, for fixed-step models.
 
-        None here: the loop calls :meth:`should_iterate`, :meth:`iterate` and
-        :meth:`should_write`. See ``StepwiseModel._loop_stepper``.
+        Nothing here: the loop calls :meth:`should_iterate`, :meth:`iterate`
+        and :meth:`should_write`. See ``StepwiseModel._plan_steps``.
         """
-        return None
 
     def _iteration_timers(self) -> Optional[IterationTimers]:
         """Timers the core loop drives around each iteration, or None.
@@ -265,6 +325,41 @@ class BaseModel(abc.ABC):
     def _abort_run(self) -> None:
         """Invoked when :meth:`run` fails with an exception, before it
         propagates; mixins save what they measured so far."""
+
+    # .. Output ...............................................................
+
+    def create_ts_writer(
+        self,
+        name: str,
+        *,
+        extra_dims: Sequence[str] = (),
+        sizes: Mapping[str, int] = {},
+        coords: Mapping[str, Any] = {},
+        compression: Any = 2,
+        **dset_kwargs: Any,
+    ) -> TimeSeriesWriter:
+        """Create a time-series dataset and a fast writer appending to it.
+
+        Arguments as for ``StepwiseModel.create_ts_dset``; every extra
+        dimension needs its size. Each row's ``time`` coordinate is
+        :attr:`n_iterations` at its append, kept in a sibling dataset
+        ``<name>_time`` the rows link to (and ``start_and_step`` at the end
+        of the run when the rows were written at regular intervals).
+        """
+        assert self._output is not None, "the output file exists"
+        return make_writer(
+            self.h5group,
+            name,
+            sync=self._output,
+            max_rows=None,
+            start_and_step=None,
+            label_source=self,
+            extra_dims=extra_dims,
+            sizes=sizes,
+            coords=coords,
+            compression=compression,
+            **dset_kwargs,
+        )
 
     # .. Abstract methods .....................................................
 
@@ -421,19 +516,36 @@ class BaseModel(abc.ABC):
     def trigger_monitor(self, *, force: bool = False) -> None:
         """Emit a monitor line if ``force`` or the emit interval has passed."""
         now = _core.monotonic_ns()
-        last = self._last_emit_ns
-        if force or last is None or now - last >= self._emit_interval_ns:
+        if force or self._monitor_should_emit(t=now / 1e9):
             self._emit_now(now)
 
-    def _monitor_if_due(self, now: int) -> int:
-        """Emit if due at clock reading ``now``; return the next deadline."""
-        if now >= self._next_emit_ns():
+    def _monitor_should_emit(self, *, t: Optional[float] = None) -> bool:
+        """Whether the emit interval has passed at ``t`` (seconds on the
+        monotonic clock; now if not given)."""
+        now = _core.monotonic_ns() if t is None else round(t * 1e9)
+        return now >= self._next_emit_ns()
+
+    def _on_deadline(self, now: int) -> int:
+        """Called by the run loop once the clock reaches the deadline it
+        was given: emit the monitor line and write pending output if due;
+        return the next deadline."""
+        if self._deadline_emits and now >= self._next_emit_ns():
             self._emit_now(now)
-        return self._next_emit_ns()
+        output = self._output
+        if output is not None:
+            output.sync_if_due(now)
+        return self._next_deadline_ns()
 
     def _next_emit_ns(self) -> int:
         last = self._last_emit_ns
         return (0 if last is None else last) + self._emit_interval_ns
+
+    def _next_deadline_ns(self) -> int:
+        due = self._output.next_due_ns if self._output is not None else None
+        if getattr(self, "_deadline_emits", True):
+            emit = self._next_emit_ns()
+            due = emit if due is None else min(due, emit)
+        return due if due is not None else 2**63 - 1
 
     def _emit_now(self, now: int) -> None:
         self._pre_monitor()
@@ -505,6 +617,11 @@ class BaseModel(abc.ABC):
 
     # .. Invocation wrappers ..................................................
 
+    def _invoke_iterate(self) -> None:
+        """Call :meth:`iterate`; the run loop calls this instead when a
+        subclass or mixin overrides it."""
+        self.iterate()
+
     def _invoke_setup(self) -> None:
         self.log.info("Invoking model setup ...")
         self.setup(**self._cfg)
@@ -525,3 +642,9 @@ class BaseModel(abc.ABC):
             self.write_data()
         else:
             timers.write(self.write_data, self._n_iterations)
+
+
+def _interval_ns(seconds: float) -> int:
+    """Monitor interval in ns, capped so that deadlines fit in int64."""
+    ns = seconds * 1e9
+    return _MAX_INTERVAL_NS if ns >= _MAX_INTERVAL_NS else round(ns)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import abc
 import logging
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Sequence, Tuple
 
 import h5py
 
+from ..io import TimeSeriesWriter
+from ..io._layout import create_ts_dataset, start_and_step_coords
+from ..io._writer import make_writer
 from . import _config
 from .base import BaseModel, _quiet_below
 
@@ -46,35 +49,38 @@ class StepwiseModel(BaseModel):
     def perform_step(self) -> None:
         """Advance the model's state by one time step."""
 
-    def _loop_stepper(self) -> Optional[tuple]:
-        # Let the core loop step in C unless a subclass changed how stepping
-        # or write decisions work.
-        cls = type(self)
-        if (
-            cls.should_iterate is StepwiseModel.should_iterate
-            and cls.iterate is StepwiseModel.iterate
-            and cls.should_write is StepwiseModel.should_write
-        ):
-            return (
-                self.perform_step,
-                self._time,
-                self._num_steps,
-                self._write_start,
-                self._write_every,
-            )
-        return None
+    def _plan_steps(self, plan: Any) -> None:
+        # Let the core loop step in C unless stepping or write decisions
+        # were changed, on the class or on the instance.
+        for name in ("should_iterate", "iterate", "should_write"):
+            if name in self.__dict__ or getattr(type(self), name) is not (
+                getattr(StepwiseModel, name)
+            ):
+                return
+        if self._overrides("_invoke_iterate"):
+            return
+        plan.perform_step = self.perform_step
+        plan.time = self._time
+        plan.num_steps = self._num_steps
+        plan.write_start, plan.write_every = _int64_write_plan(
+            self._write_start, self._write_every, self._num_steps
+        )
 
     # .. Config ...............................................................
 
     def _check_root_cfg(self, root_cfg: dict) -> None:
         super()._check_root_cfg(root_cfg)
         path = self._cfg_file_path
-        _config.check_int(
+        num_steps = _config.check_int(
             "num_steps",
             _config.require(root_cfg, "num_steps", path),
             path,
             minimum=0,
         )
+        if num_steps >= 2**63:
+            raise _config.invalid(
+                "num_steps", num_steps, path, "an int from 0 to 2**63 - 1"
+            )
         _config.check_int(
             "write_every", root_cfg.get("write_every", 1), path, minimum=1
         )
@@ -184,43 +190,64 @@ class StepwiseModel(BaseModel):
             ValueError: For coords of an unknown dimension, or explicit
                 coordinates whose length differs from the dimension's size.
         """
-        extra_dims = tuple(extra_dims)
-        start = max(self._time, self._write_start)
-        num_writes = len(range(start, self._num_steps + 1, self._write_every))
-        extra_sizes = tuple(sizes.get(d) for d in extra_dims)
-        for dim_name, values in coords.items():
-            if dim_name not in extra_dims:
-                raise ValueError(
-                    f"Coordinates given for dimension '{dim_name}', which is "
-                    f"not one of extra_dims: {', '.join(extra_dims) or '()'}"
-                )
-            size = sizes.get(dim_name)
-            if not isinstance(values, Mapping) and size is not None:
-                if len(values) != size:
-                    raise ValueError(
-                        f"Got {len(values)} coordinates for dimension "
-                        f"'{dim_name}', but its size is {size}"
-                    )
-
-        # h5py's historical default, made explicit (implicit is deprecated).
-        dset_kwargs.setdefault("dtype", "f4")
-        dset = self.h5group.create_dataset(
+        return create_ts_dataset(
+            self.h5group,
             name,
-            (0,) + tuple(s or 0 for s in extra_sizes),
-            maxshape=(num_writes,) + extra_sizes,
-            chunks=True,
+            max_rows=self._num_writes_left(),
+            time_coords=start_and_step_coords(
+                "time", self._write_start, self._write_every
+            ),
+            extra_dims=extra_dims,
+            sizes=sizes,
+            coords=coords,
             compression=compression,
             **dset_kwargs,
         )
-        dset.attrs["dim_names"] = ["time", *extra_dims]
-        dset.attrs["coords_mode__time"] = "start_and_step"
-        dset.attrs["coords__time"] = [self._write_start, self._write_every]
-        for dim_name, values in coords.items():
-            if isinstance(values, Mapping):
-                dset.attrs[f"coords_mode__{dim_name}"] = values["mode"]
-                if "coords" in values:
-                    dset.attrs[f"coords__{dim_name}"] = values["coords"]
-            else:
-                dset.attrs[f"coords_mode__{dim_name}"] = "values"
-                dset.attrs[f"coords__{dim_name}"] = values
-        return dset
+
+    def create_ts_writer(
+        self,
+        name: str,
+        *,
+        extra_dims: Sequence[str] = (),
+        sizes: Mapping[str, int] = {},
+        coords: Mapping[str, Any] = {},
+        compression: Any = 2,
+        **dset_kwargs: Any,
+    ) -> TimeSeriesWriter:
+        """Create the dataset :meth:`create_ts_dset` makes, and a fast
+        writer appending rows to it.
+
+        Append one row per data write: the rows' ``time`` coordinates are
+        ``write_start + k * write_every``, and appending more rows than
+        writes are planned raises an ``IndexError``. Every extra dimension
+        needs its size.
+        """
+        assert self._output is not None, "the output file exists"
+        return make_writer(
+            self.h5group,
+            name,
+            sync=self._output,
+            max_rows=self._num_writes_left(),
+            start_and_step=(self._write_start, self._write_every),
+            label_source=None,
+            extra_dims=extra_dims,
+            sizes=sizes,
+            coords=coords,
+            compression=compression,
+            **dset_kwargs,
+        )
+
+    def _num_writes_left(self) -> int:
+        start = max(self._time, self._write_start)
+        return len(range(start, self._num_steps + 1, self._write_every))
+
+
+def _int64_write_plan(
+    write_start: int, write_every: int, num_steps: int
+) -> Tuple[int, int]:
+    """Write start and interval with the same write times in steps 1 to
+    ``num_steps``, but small enough for the loop's int64 arithmetic."""
+    if write_start < 0:
+        write_start %= write_every  # same residue, and below any step >= 1
+    cap = num_steps + 1  # past every step: an interval this long or more
+    return min(write_start, cap), min(write_every, cap)

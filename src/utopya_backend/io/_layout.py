@@ -1,0 +1,131 @@
+"""HDF5 layout of time series: datasets with a leading ``time`` dimension.
+
+One place decides shapes, chunks and the attributes through which utopya's
+data manager labels dimensions and coordinates, for ``create_ts_dset``, the
+:class:`~utopya_backend.io.TimeSeriesWriter` and the benchmark rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+import h5py
+import numpy as np
+
+__all__ = [
+    "CHUNK_BYTES",
+    "block_chunks",
+    "create_ts_dataset",
+    "linked_coords",
+    "start_and_step_coords",
+]
+
+CHUNK_BYTES = 256 * 1024
+"""Target size of a chunk written in blocks (h5py: 10 KiB to 1 MiB)."""
+
+
+def start_and_step_coords(dim: str, start: int, step: int) -> Dict[str, Any]:
+    """Attributes labelling ``dim`` as ``start + k * step``."""
+    return {
+        f"coords_mode__{dim}": "start_and_step",
+        f"coords__{dim}": [start, step],
+    }
+
+
+def linked_coords(dim: str, dset_name: str) -> Dict[str, Any]:
+    """Attributes labelling ``dim`` with the values of a sibling dataset."""
+    return {f"coords_mode__{dim}": "linked", f"coords__{dim}": dset_name}
+
+
+def block_chunks(
+    row_shape: Tuple[int, ...], itemsize: int, max_rows: Optional[int]
+) -> Tuple[int, ...]:
+    """Chunk shape for rows written a block at a time.
+
+    Whole rows per chunk, as many as fit in :data:`CHUNK_BYTES` (at least
+    one), never more than the dataset may hold.
+    """
+    row_nbytes = max(1, int(np.prod(row_shape, dtype=object)) * itemsize)
+    rows = max(1, CHUNK_BYTES // row_nbytes)
+    if max_rows:
+        rows = min(rows, max_rows)
+    return (rows,) + tuple(max(1, n) for n in row_shape)
+
+
+def _check_coords(
+    extra_dims: Tuple[str, ...],
+    sizes: Mapping[str, int],
+    coords: Mapping[str, Any],
+) -> None:
+    for dim_name, values in coords.items():
+        if dim_name not in extra_dims:
+            raise ValueError(
+                f"Coordinates given for dimension '{dim_name}', which is "
+                f"not one of extra_dims: {', '.join(extra_dims) or '()'}"
+            )
+        size = sizes.get(dim_name)
+        if not isinstance(values, Mapping) and size is not None:
+            if len(values) != size:
+                raise ValueError(
+                    f"Got {len(values)} coordinates for dimension "
+                    f"'{dim_name}', but its size is {size}"
+                )
+
+
+def create_ts_dataset(
+    group: h5py.Group,
+    name: str,
+    *,
+    max_rows: Optional[int],
+    time_coords: Mapping[str, Any],
+    extra_dims: Sequence[str] = (),
+    sizes: Mapping[str, int] = {},
+    coords: Mapping[str, Any] = {},
+    compression: Any = 2,
+    chunks: Any = True,
+    **dset_kwargs: Any,
+) -> h5py.Dataset:
+    """Create an empty dataset with a leading ``time`` dimension.
+
+    Args:
+        group: Where to create it.
+        name: Its name.
+        max_rows: Most rows it may grow to; None for unlimited.
+        time_coords: Attributes labelling the ``time`` dimension.
+        extra_dims: Names of dimensions after ``time``.
+        sizes: Sizes of the extra dimensions; a missing one is unlimited.
+        coords: Per extra dimension either a mode dict (``{mode: ...,
+            coords: ...}``, ``coords`` optional) or explicit values.
+        compression: Passed to h5py.
+        chunks: Chunk shape, or True for h5py's guess.
+        **dset_kwargs: Passed to ``h5py.Group.create_dataset``; ``dtype``
+            defaults to ``f4`` (h5py's historical default, made explicit).
+
+    Raises:
+        ValueError: For coords of an unknown dimension, or explicit
+            coordinates whose length differs from the dimension's size.
+    """
+    extra_dims = tuple(extra_dims)
+    extra_sizes = tuple(sizes.get(d) for d in extra_dims)
+    _check_coords(extra_dims, sizes, coords)
+    dset_kwargs.setdefault("dtype", "f4")
+    dset_kwargs.setdefault("chunks", chunks)
+    dset = group.create_dataset(
+        name,
+        (0,) + tuple(s or 0 for s in extra_sizes),
+        maxshape=(max_rows,) + extra_sizes,
+        compression=compression,
+        **dset_kwargs,
+    )
+    dset.attrs["dim_names"] = ["time", *extra_dims]
+    for key, value in time_coords.items():
+        dset.attrs[key] = value
+    for dim_name, values in coords.items():
+        if isinstance(values, Mapping):
+            dset.attrs[f"coords_mode__{dim_name}"] = values["mode"]
+            if "coords" in values:
+                dset.attrs[f"coords__{dim_name}"] = values["coords"]
+        else:
+            dset.attrs[f"coords_mode__{dim_name}"] = "values"
+            dset.attrs[f"coords__{dim_name}"] = values
+    return dset

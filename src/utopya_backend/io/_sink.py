@@ -1,0 +1,137 @@
+"""Write blocks of rows into datasets: one resize and one write per block.
+
+A :class:`DatasetSink` receives what a row buffer hands over. It keeps each
+dataset's length equal to the rows really written: if a write fails (a full
+disk, above all) the dataset is shrunk back and the error names the file.
+It also follows whether the rows' labels are regular, so the coordinates
+can become ``start_and_step`` at the end.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Any, Optional
+
+import h5py
+import numpy as np
+
+from ._layout import start_and_step_coords
+from ._sync import FileFlusher
+
+__all__ = ["DatasetSink", "write_error"]
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if getattr(exc, "errno", None) == errno.ENOSPC:
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "errno = 28" in text
+
+
+def write_error(exc: BaseException, dset: h5py.Dataset, n: int) -> OSError:
+    """The error for ``n`` rows that could not be written to ``dset``."""
+    try:
+        where = f"dataset '{dset.name}' in file {dset.file.filename}"
+    except Exception:  # the file may be unusable by now
+        where = "a dataset of the output file"
+    if _is_disk_full(exc):
+        return OSError(
+            errno.ENOSPC,
+            f"Disk full: could not write {n} rows to {where} (no space left "
+            "on device); the dataset keeps the rows written before",
+        )
+    return OSError(
+        errno.EIO,
+        f"Could not write {n} rows to {where}: {type(exc).__name__}: {exc}",
+    )
+
+
+class DatasetSink:
+    """Write handed-over blocks to ``dset`` and their labels to ``labels``.
+
+    Args:
+        dset: Dataset with the rows along axis 0, resizable there.
+        labels: Dataset receiving each row's label, or None.
+        flusher: Flushes the file at most once a second after a block.
+    """
+
+    __slots__ = (
+        "dset",
+        "labels",
+        "_flusher",
+        "n_rows",
+        "first",
+        "last",
+        "step",
+        "regular",
+    )
+
+    def __init__(
+        self,
+        dset: h5py.Dataset,
+        labels: Optional[h5py.Dataset] = None,
+        *,
+        flusher: Optional[FileFlusher] = None,
+    ) -> None:
+        self.dset = dset
+        self.labels = labels
+        self._flusher = flusher
+        self.n_rows = int(dset.shape[0])
+        self.first: Optional[int] = None
+        self.last: Optional[int] = None
+        self.step: Optional[int] = None
+        self.regular = True
+
+    def __call__(self, rows: np.ndarray, labels: Any = None) -> None:
+        n, k = self.n_rows, len(rows)
+        try:
+            self.dset.resize(n + k, axis=0)
+            self.dset[n : n + k] = rows
+            if self.labels is not None:
+                self.labels.resize(n + k, axis=0)
+                self.labels[n : n + k] = labels
+        except BaseException as exc:
+            self._shrink(n)
+            raise write_error(exc, self.dset, k) from exc
+        self.n_rows = n + k
+        if labels is not None:
+            self._track(labels)
+        if self._flusher is not None:
+            self._flusher.flush_if_due()
+
+    def _shrink(self, n: int) -> None:
+        """Make the datasets claim only the ``n`` rows written before."""
+        for dset in (self.dset, self.labels):
+            if dset is None:
+                continue
+            try:
+                if dset.shape[0] != n:
+                    dset.resize(n, axis=0)
+            except Exception:
+                pass  # the error being raised says more than this one
+
+    def _track(self, labels: np.ndarray) -> None:
+        if not self.regular or len(labels) == 0:
+            return
+        seq = np.asarray(labels, dtype=np.int64)
+        if self.last is None:
+            self.first = int(seq[0])
+        else:
+            seq = np.concatenate(([self.last], seq))
+        if len(seq) > 1:
+            steps = np.diff(seq)
+            if self.step is None:
+                self.step = int(steps[0])
+            self.regular = self.step > 0 and bool((steps == self.step).all())
+        self.last = int(seq[-1])
+
+    def finish_coords(self, dim: str) -> None:
+        """Label ``dim`` as ``start_and_step`` if the labels were regular.
+
+        Until then the rows are labelled by the linked label dataset, which
+        stays valid for a file whose process was killed.
+        """
+        if self.regular and self.first is not None:
+            attrs = start_and_step_coords(dim, self.first, self.step or 1)
+            for key, value in attrs.items():
+                self.dset.attrs[key] = value

@@ -1,0 +1,97 @@
+"""When buffered rows reach the file: the flush policy of a model's output.
+
+Rows wait in row buffers; full blocks are written at once. To bound what a
+killed process (SIGKILL) loses, pending rows are written and the file is
+flushed at most once per :data:`INTERVAL_NS`, which costs next to nothing
+per row. The end of a run, a handled signal and an exception write
+everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List
+
+import h5py
+
+from .. import _core
+
+__all__ = ["INTERVAL_NS", "FileFlusher", "OutputSync"]
+
+INTERVAL_NS = 1_000_000_000
+"""Least time between flushes of the file (1 s)."""
+
+
+class FileFlusher:
+    """Flush one HDF5 file, at most once per interval when asked to."""
+
+    __slots__ = ("_file", "last_ns")
+
+    def __init__(self, h5file: h5py.File) -> None:
+        self._file = h5file
+        self.last_ns: int = _core.monotonic_ns()
+
+    def flush(self, now: int = -1) -> None:
+        """Flush now."""
+        if self._file.id.valid:
+            self._file.flush()
+        self.last_ns = _core.monotonic_ns() if now < 0 else now
+
+    def flush_if_due(self) -> None:
+        """Flush if the interval has passed since the last flush."""
+        now = _core.monotonic_ns()
+        if now - self.last_ns >= INTERVAL_NS:
+            self.flush(now)
+
+
+class OutputSync:
+    """The buffers of one output file and when their rows are written.
+
+    Args:
+        h5file: The model's output file.
+    """
+
+    def __init__(self, h5file: h5py.File) -> None:
+        self.flusher = FileFlusher(h5file)
+        self._buffers: List[Any] = []
+        self._finishers: List[Callable[[], Any]] = []
+
+    def add(self, buffer: Any, finish: Any = None) -> None:
+        """Write ``buffer``'s pending rows at each sync; call ``finish()``
+        once at the end of the output (e.g. to fix coordinates)."""
+        self._buffers.append(buffer)
+        if finish is not None:
+            self._finishers.append(finish)
+
+    @property
+    def next_due_ns(self) -> int:
+        """Clock reading at which :meth:`sync_if_due` writes again."""
+        return self.flusher.last_ns + INTERVAL_NS
+
+    def sync_if_due(self, now: int) -> int:
+        """Sync if due at clock reading ``now``; return the next deadline."""
+        if now >= self.next_due_ns:
+            self.sync(now)
+        return self.next_due_ns
+
+    def sync(self, now: int = -1) -> None:
+        """Write every buffer's pending rows, then flush the file."""
+        for buffer in self._buffers:
+            buffer.flush()
+        self.flusher.flush(now)
+
+    def finish(self) -> None:
+        """Write everything and finish every dataset; the first error is
+        raised after all were tried, so one bad dataset loses no others."""
+        first: Any = None
+        for step in [b.flush for b in self._buffers] + self._finishers:
+            try:
+                step()
+            except Exception as exc:
+                first = first or exc
+        self._finishers = []
+        try:
+            self.flusher.flush()
+        except Exception as exc:
+            first = first or exc
+        if first is not None:
+            raise first
