@@ -92,6 +92,10 @@ def _ints_fit(arr: np.ndarray, dtype: np.dtype) -> bool:
     return bool(arr.min() >= info.min and arr.max() <= info.max)
 
 
+def _no_cast(arr: np.ndarray, dtype: np.dtype) -> str:
+    return f"numpy does not cast {arr.dtype} to {dtype} within its kind"
+
+
 def _convert(
     name: str, value: Any, want: Tuple[int, ...], dtype: np.dtype
 ) -> np.ndarray:
@@ -100,7 +104,11 @@ def _convert(
         out = np.empty((), dtype)
         try:
             np.copyto(out, value, casting="same_kind")
-        except (TypeError, OverflowError) as exc:
+        except TypeError:
+            raise _reject(
+                name, value, want, dtype, _no_cast(np.asarray(value), dtype)
+            ) from None
+        except OverflowError as exc:
             raise _reject(name, value, want, dtype, str(exc)) from None
         return out
     try:
@@ -114,13 +122,7 @@ def _convert(
             np.can_cast(arr.dtype, dtype, "same_kind") or _ints_fit(arr, dtype)
         )
         if not ok:
-            raise _reject(
-                name,
-                value,
-                want,
-                dtype,
-                f"numpy does not cast {arr.dtype} to {dtype} within its kind",
-            )
+            raise _reject(name, value, want, dtype, _no_cast(arr, dtype))
         arr = arr.astype(dtype)
     return arr
 
@@ -142,4 +144,6 @@ def as_rows(
         raise _reject(
             name, values, (None,) + row_shape, dtype, "expected a sequence"
         ) from None
+    if n == 0:
+        return np.empty((0,) + row_shape, dtype)
     return _convert(name, values, (n,) + row_shape, dtype)

@@ -169,8 +169,8 @@ class BaseModel(abc.ABC):
 
     def _finish_output(self) -> None:
         """Write every pending row, finish the datasets, flush the file."""
-        output = self.__dict__.get("_output")
-        f = self.__dict__.get("_h5file")
+        output = getattr(self, "_output", None)
+        f = getattr(self, "_h5file", None)
         if output is not None and f is not None and f.id.valid:
             output.finish()
 
@@ -253,11 +253,12 @@ class BaseModel(abc.ABC):
         """Run the core loop; None, or the exit code of a handled signal."""
         return _core.run_iterations(self._loop_plan())
 
-    def _overrides(self, name: str) -> bool:
+    def _overrides(self, name: str, base: Optional[type] = None) -> bool:
         """Whether hook ``name`` is set on the instance or overridden by a
-        subclass: the loop calls such hooks, and skips no-op defaults."""
-        return name in self.__dict__ or getattr(type(self), name) is not (
-            getattr(BaseModel, name)
+        subclass of ``base`` (BaseModel): the loop calls such hooks, and
+        skips no-op defaults."""
+        return _hook_function(self, name) is not getattr(
+            BaseModel if base is None else base, name
         )
 
     def _loop_plan(self) -> Any:
@@ -269,12 +270,12 @@ class BaseModel(abc.ABC):
         """
         over = self._overrides
         show: Optional[Callable[[], Any]] = self.show_iteration_info
-        if "show_iteration_info" not in self.__dict__:
-            # A default that only logs below the model's level is skipped.
-            hook = type(self).show_iteration_info
-            level = getattr(hook, "_quiet_below", None)
-            if level is not None and not self.log.isEnabledFor(level):
-                show = None
+        # A default that only logs below the model's level is skipped.
+        level = getattr(
+            _hook_function(self, "show_iteration_info"), "_quiet_below", None
+        )
+        if level is not None and not self.log.isEnabledFor(level):
+            show = None
         monitor_each = over("trigger_monitor") or over("_monitor_should_emit")
         self._deadline_emits = not monitor_each
         write_wrapped = over("_invoke_write_data")
@@ -648,3 +649,17 @@ def _interval_ns(seconds: float) -> int:
     """Monitor interval in ns, capped so that deadlines fit in int64."""
     ns = seconds * 1e9
     return _MAX_INTERVAL_NS if ns >= _MAX_INTERVAL_NS else round(ns)
+
+
+def _hook_function(model: BaseModel, name: str) -> Any:
+    """The function behind ``model.<name>``, or the attribute itself if it
+    was set on the instance.
+
+    Reads no ``__dict__``: touching it would make every later attribute
+    access of the model slower (CPython keeps small instances' attributes
+    inline until then).
+    """
+    attr = getattr(model, name)
+    if getattr(attr, "__self__", None) is model:
+        return getattr(attr, "__func__", attr)
+    return attr

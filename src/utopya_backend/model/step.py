@@ -53,9 +53,7 @@ class StepwiseModel(BaseModel):
         # Let the core loop step in C unless stepping or write decisions
         # were changed, on the class or on the instance.
         for name in ("should_iterate", "iterate", "should_write"):
-            if name in self.__dict__ or getattr(type(self), name) is not (
-                getattr(StepwiseModel, name)
-            ):
+            if self._overrides(name, StepwiseModel):
                 return
         if self._overrides("_invoke_iterate"):
             return
