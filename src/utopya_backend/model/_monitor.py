@@ -59,13 +59,22 @@ def _key(k: Any) -> str:
         else:
             s = _string(k)
     else:
-        s = yaml_flow(k)
+        s = _flow(k, set())
     # YAML limits implicit keys to 1024 characters; longer ones need "? ".
     return s if len(s) < 1000 else "? " + s
 
 
 def yaml_flow(v: Any) -> str:
-    """Return ``v`` as YAML flow text that loads back to the same value."""
+    """Return ``v`` as YAML flow text that loads back to the same value.
+
+    A container inside itself is written as ``"{...}"`` or ``"[...]"`` (as
+    ``repr`` does), and a value whose ``str`` fails as its type's name, so
+    that no monitor entry can end a run.
+    """
+    return _flow(v, set())
+
+
+def _flow(v: Any, active: set) -> str:
     if isinstance(v, np.generic) or (
         isinstance(v, np.ndarray) and not v.dtype.hasobject
     ):
@@ -80,15 +89,24 @@ def yaml_flow(v: Any) -> str:
         return _float(v)
     if isinstance(v, str):
         return _string(v)
-    if isinstance(v, dict):
-        return (
-            "{"
-            + ", ".join(f"{_key(k)}: {yaml_flow(x)}" for k, x in v.items())
-            + "}"
-        )
-    if isinstance(v, (list, tuple, set, frozenset, np.ndarray)):
-        return "[" + ", ".join(yaml_flow(x) for x in v) + "]"
-    return _string(str(v))
+    if isinstance(v, (dict, list, tuple, set, frozenset, np.ndarray)):
+        if id(v) in active:
+            return _string("{...}" if isinstance(v, dict) else "[...]")
+        active.add(id(v))
+        try:
+            if isinstance(v, dict):
+                items = (
+                    f"{_key(k)}: {_flow(x, active)}" for k, x in v.items()
+                )
+                return "{" + ", ".join(items) + "}"
+            return "[" + ", ".join(_flow(x, active) for x in v) + "]"
+        finally:
+            active.discard(id(v))
+    try:
+        text = str(v)
+    except Exception:
+        text = f"<unprintable {type(v).__name__}>"
+    return _string(text)
 
 
 def format_monitor_line(

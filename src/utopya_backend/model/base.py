@@ -636,8 +636,14 @@ class BaseModel(abc.ABC):
         self.epilog(finished_run=finished_run)
 
     def _invoke_write_data(self) -> None:
-        """Write data outside the loop (e.g. the initial state), timed like
-        the loop's writes when iteration timers are present."""
+        """Call :meth:`write_data`, timed like the loop's writes when
+        iteration timers are present; the run loop calls this instead when
+        a subclass or mixin overrides it."""
+        self._timed_write()
+
+    def _timed_write(self) -> None:
+        """Write data (e.g. the initial state) under the iteration timers,
+        if any, recording a benchmark row."""
         timers = self._iteration_timers()
         if timers is None:
             self.write_data()

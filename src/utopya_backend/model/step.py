@@ -112,7 +112,9 @@ class StepwiseModel(BaseModel):
     def _setup_finished(self) -> None:
         if self._write_start <= 0:
             self.log.info("Writing initial state ...")
-            self._invoke_write_data()
+            # Not through _invoke_write_data: as in the original, overrides
+            # of it see the loop's writes only.
+            self._timed_write()
         super()._setup_finished()
 
     # .. Reporting ............................................................
