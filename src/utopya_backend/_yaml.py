@@ -136,7 +136,7 @@ def _length(seq: Any) -> int:
         return 0
 
 
-def _is_int(x: Any) -> bool:
+def _is_integral(x: Any) -> bool:
     return isinstance(x, (int, np.integer))
 
 
@@ -194,11 +194,11 @@ def _expanded_size(value: Any, limit: int) -> int:
 
 
 def _mul(a: Any, b: Any) -> Any:
-    if _is_int(a) and _is_int(b):
+    if _is_integral(a) and _is_integral(b):
         _check_bits(_bits(int(a)) + _bits(int(b)))
-    elif _is_repeatable(a) and _is_int(b):
+    elif _is_repeatable(a) and _is_integral(b):
         _check_len(len(a) * max(int(b), 0), *_limit_of(a))
-    elif _is_int(a) and _is_repeatable(b):
+    elif _is_integral(a) and _is_repeatable(b):
         _check_len(len(b) * max(int(a), 0), *_limit_of(b))
     return operator.mul(a, b)
 
@@ -211,7 +211,12 @@ def _add(a: Any, b: Any) -> Any:
 
 def _pow(x: Any, y: Any, z: Any = None) -> Any:
     # With a modulus, pow is fast and its result is smaller than z.
-    if z is None and _is_int(x) and _is_int(y) and not isinstance(x, bool):
+    if (
+        z is None
+        and _is_integral(x)
+        and _is_integral(y)
+        and not isinstance(x, bool)
+    ):
         x, y = int(x), int(y)
         if y > 1 and abs(x) > 1:
             _check_bits(math.ceil(math.log2(abs(x)) * y))
@@ -405,7 +410,7 @@ def _n_points(name: str, args: tuple, kwargs: dict) -> int:
         n = math.ceil((float(stop) - float(start)) / float(step))
         return max(n, 0) if math.isfinite(n) else _MAX_SEQ_LEN + 1
     num = kwargs.get("num", args[2] if len(args) > 2 else 50)
-    return int(num) if _is_int(num) else 0
+    return int(num) if _is_integral(num) else 0
 
 
 def _numpy_list(name: str) -> Callable[..., list]:
