@@ -167,3 +167,140 @@ def test_unknown_benchmark_option_lists_valid_ones(make_cfg):
     assert "'enable'" in line and os.path.basename(cfg) in line
     for opt in ("enabled", "show_on_exit", "add_to_monitor", "info_kwargs"):
         assert opt in line
+
+
+# .. Seeds (issue 10, item 11) ................................................
+
+
+@pytest.mark.parametrize(
+    "override, key, shown",
+    [
+        (dict(seed=-1), "seed", "-1"),
+        # seed + 1 seeds numpy.random, whose legacy seed is 0..2**32-1
+        (dict(seed=2**32 - 1), "seed", "4294967295"),
+        (dict(seed=2**32 - 1, seed_numpy_rng=True), "seed", "4294967295"),
+        (dict(seed_numpy_rng=-1), "seed_numpy_rng", "-1"),
+        (dict(seed_numpy_rng=2**32), "seed_numpy_rng", "4294967296"),
+        (dict(seed_system_rng=1.5), "seed_system_rng", "1.5"),
+    ],
+)
+def test_seeds_out_of_range_are_config_errors(make_cfg, override, key, shown):
+    cfg = make_cfg(**override)
+    with pytest.raises(ConfigError) as err:
+        Walker(cfg_file_path=cfg)
+    line = first_line(err.value)
+    assert f"'{key}'" in line and shown in line
+    assert os.path.basename(cfg) in line and "expected" in line
+    assert not os.path.exists(output_path(cfg))
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        dict(seed=0),
+        dict(seed=2**32 - 2),  # seed + 1 is the largest legacy seed
+        dict(seed=2**32 - 1, seed_numpy_rng=False),
+        dict(seed=2**64, seed_numpy_rng=None),  # default_rng takes any
+        dict(seed=2**32 - 1, seed_numpy_rng=2**32 - 1),
+        dict(seed=5, seed_system_rng=-3),  # random.seed takes any int
+        dict(seed=2**40, seed_numpy_rng=7, seed_system_rng=True),
+    ],
+)
+def test_seeds_in_range_are_accepted(make_cfg, override):
+    m = Walker(cfg_file_path=make_cfg(**override))
+    assert m.run() == 0
+
+
+# .. log levels (issue 14, item 8) ............................................
+
+
+def test_log_level_error_lists_the_valid_names(make_cfg):
+    cfg = make_cfg(log_levels=dict(model="loud"))
+    with pytest.raises(ConfigError) as err:
+        Walker(cfg_file_path=cfg)
+    line = first_line(err.value)
+    for name in ("trace", "debug", "info", "warning", "error", "critical"):
+        assert name in line
+
+
+# .. benchmark options (issue 10, items 12 and 13) ............................
+
+
+@pytest.mark.parametrize(
+    "bench, key, shown",
+    [
+        (dict(enabled="false"), "enabled", "'false'"),
+        (dict(write="false"), "write", "'false'"),
+        (dict(show_on_exit="no"), "show_on_exit", "'no'"),
+        (dict(add_to_monitor=1), "add_to_monitor", "1"),
+        (dict(enabled=None), "enabled", "None"),
+        (dict(info_fstr="{nope}"), "info_fstr", "'{nope}'"),
+        (dict(info_fstr="{name:d}"), "info_fstr", "'{name:d}'"),
+        (dict(info_fstr="{0}"), "info_fstr", "'{0}'"),
+        (dict(info_fstr="{name"), "info_fstr", "'{name'"),
+        (dict(info_fstr="{name.x}"), "info_fstr", "'{name.x}'"),
+        (
+            dict(info_fstr="{name} {extra}", info_kwargs=dict(other=1)),
+            "info_fstr",
+            "'{name} {extra}'",
+        ),
+        (dict(info_kwargs=dict(name="x")), "info_kwargs", "'name'"),
+        (dict(info_kwargs=dict(sort="yes")), "info_kwargs.sort", "'yes'"),
+        (dict(info_kwargs=dict(width=-3)), "info_kwargs.width", "-3"),
+    ],
+)
+def test_benchmark_option_values_are_checked(
+    use_impl, make_cfg, bench, key, shown
+):
+    cfg = make_cfg(model=dict(benchmark=bench))
+    with pytest.raises(ConfigError) as err:
+        BenchWalker(cfg_file_path=cfg)
+    line = first_line(err.value)
+    assert f"'MyModel.benchmark.{key}'" in line and shown in line
+    assert os.path.basename(cfg) in line
+    assert not os.path.exists(output_path(cfg))
+
+
+def test_every_documented_info_key_and_info_kwargs_are_accepted(
+    use_impl, make_cfg, caplog
+):
+    fstr = (
+        "{name:>{w}s}|{seconds:.3f}|{time_str}|{max_seconds:.1f}|"
+        "{percent_of_max:5.1f}|{count}|{mean:.2e}|{extra}"
+    )
+    cfg = make_cfg(
+        model=dict(
+            benchmark=dict(
+                info_fstr=fstr,
+                info_kwargs=dict(extra="X", sort=True, width=20),
+            )
+        ),
+        log_levels=dict(model="info"),
+    )
+    m = BenchWalker(cfg_file_path=cfg)
+    with caplog.at_level("INFO"):
+        assert m.run() == 0
+    assert "|X" in caplog.text and "          simulation|" in caplog.text
+
+
+def test_unknown_benchmark_option_is_a_config_error(make_cfg):
+    cfg = make_cfg(model=dict(benchmark=dict(enable=False)))
+    with pytest.raises(ConfigError) as err:
+        BenchWalker(cfg_file_path=cfg)
+    line = first_line(err.value)
+    assert "'MyModel.benchmark'" in line and "'enable'" in line
+    assert "enabled" in line and os.path.basename(cfg) in line
+    assert not os.path.exists(output_path(cfg))
+
+
+# .. Config file encoding (issue 10, item 15) .................................
+
+
+def test_non_utf8_config_names_file_and_line(tmp_path):
+    cfg = tmp_path / "latin1.yml"
+    cfg.write_bytes(b"root_model_name: M\n# caf\xe9\nseed: 1\n")
+    with pytest.raises(ConfigError) as err:
+        Walker(cfg_file_path=str(cfg))
+    line = first_line(err.value)
+    assert str(cfg) in line and "line 2" in line and "UTF-8" in line
+    assert isinstance(err.value, ValueError)

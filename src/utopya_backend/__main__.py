@@ -70,7 +70,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"utopya-backend report: error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(report.to_json(loaded), indent=2))
+        print(json.dumps(report.to_json(loaded), indent=2, allow_nan=False))
     else:
         for datas in loaded["items"].values():
             for d in datas:
@@ -82,7 +82,14 @@ def _report(args: argparse.Namespace) -> int:
                     report.universe_summary(loaded["items"])
                 )
             )
+    for skipped in loaded["skipped"]:
+        print(
+            f"utopya-backend report: error: skipped {skipped['universe']}: "
+            f"{skipped['error']}",
+            file=sys.stderr,
+        )
     if args.plot:
+        out = report.plot_path(args.plot)
         try:
             report.plot(loaded, args.plot)
         except ImportError:
@@ -92,8 +99,17 @@ def _report(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 3
-        print(f"Plot written to: {args.plot}", file=sys.stderr)
-    return 0
+        except (OSError, ValueError) as exc:
+            msg = " ".join(str(exc).split())
+            print(
+                f"utopya-backend report: error: cannot write the plot to "
+                f"{out}: {msg}",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"Plot written to: {out}", file=sys.stderr)
+    # Some universes of a run directory could not be read.
+    return 1 if loaded["skipped"] else 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:

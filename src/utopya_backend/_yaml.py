@@ -3,6 +3,15 @@
 The utopya frontend writes ``!range`` and ``!slice`` into universe configs,
 and users write the other tags of utopya's YAML stack (``yayaml``) in theirs.
 Everything is built on the safe loader: no arbitrary Python objects.
+
+Tags never take unbounded time or memory: a tag whose result would be a
+string of more than 10**7 characters, a list or array of more than 10**6
+elements, or an int of more than 100,000 bits (also within ``!expr``) is
+refused with an error naming the tag, the file and the line, before the
+value is built. This covers ``!pow``, ``!mul``, ``!prod``, ``!add``,
+``!mod`` and ``!format`` (widths and precisions over 10**7), ``!join``,
+``!concat``, ``!listgen``, ``!arange``/``!linspace``/``!logspace`` and
+``!array`` (nested lists counted with every shared alias expanded).
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import operator
 import os
 import platform
 import re
+import string
 from typing import Any, Callable, Dict
 
 import numpy as np
@@ -53,8 +63,14 @@ def _listgen(
     append: Any = None,
     remove: Any = None,
 ) -> list:
-    items = list(range(*from_range)) if from_range else []
+    span = range(*from_range) if from_range else range(0)
+    _check_len(_length(span), _MAX_SEQ_LEN, "elements")
+    for extra in (append, remove):
+        if extra is not None:
+            _check_len(_length(extra), _MAX_SEQ_LEN, "elements")
+    items = list(span)
     items += list(append or [])
+    _check_len(len(items), _MAX_SEQ_LEN, "elements")
     drop = set(remove or [])
     items = [i for i in items if i not in drop]
     if unique:
@@ -78,6 +94,172 @@ _SPECIAL = {"inf": math.inf, "nan": math.nan}
 
 def _bits(x: Any) -> int:
     return x.bit_length() if isinstance(x, int) else 0
+
+
+# Limits of the values tags build: far above what a config needs, far
+# below what would take the machine's memory or minutes of CPU time.
+_MAX_STR_LEN = 10_000_000
+"""Most characters of a string a tag builds (or formats)."""
+_MAX_SEQ_LEN = 1_000_000
+"""Most elements of a list (or array) a tag builds."""
+
+
+class _TooLarge(ValueError):
+    """A tag's result would exceed the limits."""
+
+
+def _check_len(n: int, limit: int, what: str) -> None:
+    if n > limit:
+        raise _TooLarge(
+            f"result too large: {n} {what}, more than the limit of {limit}"
+        )
+
+
+def _check_bits(n_bits: int) -> None:
+    if n_bits > _MAX_INT_BITS:
+        raise _TooLarge(
+            f"result too large: an int of about {n_bits} bits, more than "
+            f"the limit of {_MAX_INT_BITS} bits"
+        )
+
+
+def _length(seq: Any) -> int:
+    """``len(seq)`` (ranges beyond sys.maxsize included), 0 if unsized."""
+    if isinstance(seq, range):
+        # len() overflows beyond sys.maxsize; compute it exactly instead.
+        if seq.step > 0:
+            return max(0, -(-(seq.stop - seq.start) // seq.step))
+        return max(0, -(-(seq.start - seq.stop) // -seq.step))
+    try:
+        return len(seq)
+    except TypeError:
+        return 0
+
+
+def _is_integral(x: Any) -> bool:
+    return isinstance(x, (int, np.integer))
+
+
+def _is_repeatable(x: Any) -> bool:
+    return isinstance(x, (str, bytes, list, tuple))
+
+
+def _limit_of(seq: Any) -> tuple:
+    if isinstance(seq, (str, bytes)):
+        return _MAX_STR_LEN, "characters"
+    return _MAX_SEQ_LEN, "elements"
+
+
+def _expanded_size(value: Any, limit: int) -> int:
+    """Elements (and characters) of ``value`` with every nesting expanded.
+
+    Shared sub-lists (YAML aliases) count each time they appear, as they
+    would in a string or an array built from ``value``; each distinct one is
+    visited once, so this is quick whatever the total. Refuses a total over
+    ``limit``.
+    """
+    memo: Dict[int, int] = {}
+
+    def size(item: Any) -> int:
+        if isinstance(item, (str, bytes)):
+            return len(item)
+        if isinstance(item, range):
+            return _length(item)
+        if isinstance(item, np.ndarray):
+            return int(item.size)
+        if isinstance(item, dict):
+            children: Any = list(item.keys()) + list(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            children = item
+        else:
+            return 1
+        key = id(item)
+        if key in memo:
+            return memo[key]
+        memo[key] = 1  # a container holding itself prints as [...]
+        total = len(children) + sum(size(c) for c in children)
+        memo[key] = total
+        return total
+
+    try:
+        n = size(value)
+    except RecursionError:
+        raise _TooLarge("result too large: nested too deeply") from None
+    if n > limit:
+        raise _TooLarge(
+            f"result too large: the arguments expand to {n} elements and "
+            f"characters, more than the limit of {limit}"
+        )
+    return n
+
+
+def _mul(a: Any, b: Any) -> Any:
+    if _is_integral(a) and _is_integral(b):
+        _check_bits(_bits(int(a)) + _bits(int(b)))
+    elif _is_repeatable(a) and _is_integral(b):
+        _check_len(len(a) * max(int(b), 0), *_limit_of(a))
+    elif _is_integral(a) and _is_repeatable(b):
+        _check_len(len(b) * max(int(a), 0), *_limit_of(b))
+    return operator.mul(a, b)
+
+
+def _add(a: Any, b: Any) -> Any:
+    if _is_repeatable(a) and _is_repeatable(b):
+        _check_len(len(a) + len(b), *_limit_of(a))
+    return operator.add(a, b)
+
+
+def _pow(x: Any, y: Any, z: Any = None) -> Any:
+    # With a modulus, pow is fast and its result is smaller than z.
+    if (
+        z is None
+        and _is_integral(x)
+        and _is_integral(y)
+        and not isinstance(x, bool)
+    ):
+        x, y = int(x), int(y)
+        if y > 1 and abs(x) > 1:
+            _check_bits(math.ceil(math.log2(abs(x)) * y))
+    return pow(x, y, z)
+
+
+def _prod(values: Any) -> Any:
+    return functools.reduce(_mul, values, 1)
+
+
+_SPEC_NUMBER = re.compile(r"\d+")
+
+
+def _check_spec(spec: str) -> None:
+    """Refuse a format spec whose width or precision is beyond the limit."""
+    for number in _SPEC_NUMBER.findall(spec):
+        if len(number) > 9 or int(number) > _MAX_STR_LEN:
+            raise _TooLarge(
+                f"result too large: width or precision {number} in format "
+                f"spec {spec!r}, more than the limit of {_MAX_STR_LEN}"
+            )
+
+
+class _BoundedFormatter(string.Formatter):
+    """``str.format`` with every (resolved) spec checked first."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        _check_spec(format_spec)
+        return super().format_field(value, format_spec)
+
+
+_PRINTF_SPEC = re.compile(
+    r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]"
+)
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if isinstance(a, (str, bytes)):
+        fmt = a.decode("latin-1") if isinstance(a, bytes) else a
+        for m in _PRINTF_SPEC.finditer(fmt):
+            _check_spec(m.group(0))
+        _expanded_size(b, _MAX_STR_LEN)
+    return operator.mod(a, b)
 
 
 def _eval_node(node: ast.AST) -> Any:
@@ -201,7 +383,49 @@ def _getboolenv(*args: Any) -> Any:
 def _format(*args: Any, fstr: Any = None, **kwargs: Any) -> str:
     if fstr is None:
         fstr, *args = args  # type: ignore[assignment]
-    return str(fstr).format(*args, **kwargs)
+    _expanded_size([args, kwargs], _MAX_STR_LEN)
+    return _BoundedFormatter().vformat(str(fstr), args, kwargs)
+
+
+def _join(jstr: Any, elements: Any) -> Any:
+    n = _length(elements)
+    _check_len(n, _MAX_SEQ_LEN, "elements")
+    total = max(n - 1, 0) * _length(jstr)
+    total += sum(_length(e) for e in elements)
+    _check_len(total, _MAX_STR_LEN, "characters")
+    return jstr.join(elements)
+
+
+def _n_points(name: str, args: tuple, kwargs: dict) -> int:
+    """Number of values numpy's arange/linspace/logspace would make."""
+    if name == "arange":
+        params = dict(zip(("start", "stop", "step"), args))
+        params.update(kwargs)
+        start, stop = params.get("start", 0), params.get("stop")
+        if stop is None and len(args) == 1:
+            start, stop = 0, args[0]
+        step = params.get("step", 1) or 1
+        if stop is None:
+            return 0
+        n = math.ceil((float(stop) - float(start)) / float(step))
+        return max(n, 0) if math.isfinite(n) else _MAX_SEQ_LEN + 1
+    num = kwargs.get("num", args[2] if len(args) > 2 else 50)
+    return int(num) if _is_integral(num) else 0
+
+
+def _numpy_list(name: str) -> Callable[..., list]:
+    func = getattr(np, name)
+
+    def make(*args: Any, **kwargs: Any) -> list:
+        _check_len(_n_points(name, args, kwargs), _MAX_SEQ_LEN, "elements")
+        return [float(f) for f in func(*args, **kwargs)]
+
+    return make
+
+
+def _array(value: Any) -> Any:
+    _expanded_size(value, _MAX_SEQ_LEN)
+    return np.array(value)
 
 
 _is_unix = platform.system() in ("Linux", "Darwin")
@@ -209,6 +433,7 @@ _is_windows = platform.system() == "Windows"
 
 
 def _concat(*lists: Any) -> list:
+    _check_len(sum(_length(seq) for seq in lists), _MAX_SEQ_LEN, "elements")
     out: list = []
     for seq in lists:
         out += seq
@@ -218,13 +443,13 @@ def _concat(*lists: Any) -> list:
 _UNPACKED: Dict[str, Callable[..., Any]] = {
     "!range": _make_range,
     "!slice": _make_slice,
-    "!add": operator.add,
+    "!add": _add,
     "!sub": operator.sub,
-    "!mul": operator.mul,
+    "!mul": _mul,
     "!truediv": operator.truediv,
     "!floordiv": operator.floordiv,
-    "!mod": operator.mod,
-    "!pow": lambda x, y, z=None: pow(x, y, z),
+    "!mod": _mod,
+    "!pow": _pow,
     "!not": operator.not_,
     "!and": operator.and_,
     "!or": operator.or_,
@@ -240,14 +465,14 @@ _UNPACKED: Dict[str, Callable[..., Any]] = {
     "!contains": operator.contains,
     "!concat": _concat,
     "!format": _format,
-    "!join": lambda jstr, elements: jstr.join(elements),
+    "!join": _join,
     "!split": lambda s, *a: s.split(*a),
     "!if-else": lambda cond, a, b: a if cond else b,
     "!if-unix-else": lambda a, b: a if _is_unix else b,
     "!if-windows-else": lambda a, b: a if _is_windows else b,
-    "!arange": lambda *a: [float(f) for f in np.arange(*a)],
-    "!linspace": lambda *a, **k: [float(f) for f in np.linspace(*a, **k)],
-    "!logspace": lambda *a, **k: [float(f) for f in np.logspace(*a, **k)],
+    "!arange": _numpy_list("arange"),
+    "!linspace": _numpy_list("linspace"),
+    "!logspace": _numpy_list("logspace"),
     "!joinpath": os.path.join,
     "!getenv !env": _getenv,
     "!getboolenv !boolenv": _getboolenv,
@@ -259,14 +484,14 @@ _SINGLE: Dict[str, Callable[..., Any]] = {
     "!min": min,
     "!max": max,
     "!sum": sum,
-    "!prod": lambda a: functools.reduce(operator.mul, a, 1),
+    "!prod": _prod,
     "!sorted": sorted,
     "!isorted": lambda a: sorted(a, reverse=True),
     "!abs": lambda v: abs(float(v)),
     "!int": lambda v: int(float(v)),
     "!round": lambda v: round(float(v)),
     "!expanduser": os.path.expanduser,
-    "!array": np.array,
+    "!array": _array,
     "!str-to-bool": _str2bool,
     "!deepcopy": copy.deepcopy,
     "!oneline !collapse-whitespace": _collapse_whitespace,

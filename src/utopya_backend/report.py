@@ -3,12 +3,20 @@
 Reads the benchmark group(s) that :class:`~.benchmark.ModelBenchmarkMixin`
 (of this package or the original one) wrote, from one HDF5 file or from a
 utopya run directory (``data/uni*/data.h5``).
+
+A run that was killed (SIGKILL, out of memory, a node lost) has the rows of
+``cumulative`` up to its last file flush but no ``total``: it is reported
+from its last stored row and marked incomplete. In a run directory, a
+universe that cannot be read is skipped with a message naming its file; the
+others are reported. Only regular files are opened (a FIFO would block).
 """
 
 from __future__ import annotations
 
 import glob
+import math
 import os
+import stat
 import statistics
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -18,7 +26,13 @@ import numpy as np
 
 from ._timefmt import format_time
 
-__all__ = ["ReportError", "BenchmarkData", "find_benchmarks", "load_path"]
+__all__ = [
+    "ReportError",
+    "BenchmarkData",
+    "find_benchmarks",
+    "load_path",
+    "plot_path",
+]
 
 
 class ReportError(Exception):
@@ -37,6 +51,17 @@ class BenchmarkData:
     labels: List[str] = field(default_factory=list)
     n_iterations: Optional[np.ndarray] = None
     cumulative: Optional[np.ndarray] = None
+    complete: bool = True
+    """False if the run ended without writing ``total`` (it was killed):
+    the totals are then the cumulative timers' values at the last stored
+    row."""
+
+    @property
+    def last_n_iterations(self) -> Optional[int]:
+        """The iteration count at the last stored row, if any."""
+        if self.n_iterations is None or not len(self.n_iterations):
+            return None
+        return int(self.n_iterations[-1])
 
     @property
     def simulation(self) -> float:
@@ -76,26 +101,47 @@ class BenchmarkData:
         )
 
 
-def _labels(ds: h5py.Dataset) -> List[str]:
-    return [
-        v.decode() if isinstance(v, bytes) else str(v)
-        for v in ds.attrs["coords__label"]
-    ]
+def _labels(ds: Any, path: str) -> List[str]:
+    if not isinstance(ds, h5py.Dataset) or "coords__label" not in ds.attrs:
+        raise ReportError(
+            f"{path}: {ds.name} is not a benchmark "
+            f"'{ds.name.rsplit('/', 1)[-1]}' dataset (expected a dataset "
+            "with a coords__label attribute)"
+        )
+    labels = np.atleast_1d(ds.attrs["coords__label"])
+    out = []
+    for v in labels:
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        if not isinstance(v, str):
+            raise ReportError(
+                f"{path}: {ds.name} has labels that are not names: {v!r}"
+            )
+        out.append(v)
+    return out
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _n_iterations(ds: h5py.Dataset, path: str) -> np.ndarray:
     n = ds.shape[0]
-    mode = ds.attrs.get("coords_mode__n_iterations", "trivial")
-    mode = mode.decode() if isinstance(mode, bytes) else str(mode)
+    mode = _text(ds.attrs.get("coords_mode__n_iterations", "trivial"))
     coords = ds.attrs.get("coords__n_iterations")
     if mode == "start_and_step":
         start, step = (int(v) for v in coords)
         return start + step * np.arange(n)
     if mode == "linked":
-        link = coords.decode() if isinstance(coords, bytes) else str(coords)
-        return np.asarray(ds.parent[link][:n])
+        link = _text(coords)
+        if link not in ds.parent:
+            raise ReportError(
+                f"{path}: {ds.name} links its n_iterations coordinate to "
+                f"{link!r}, which is not in {ds.parent.name}"
+            )
+        return np.asarray(ds.parent[link][:n], dtype=np.int64)
     if mode == "values":
-        return np.asarray(coords)[:n]
+        return np.asarray(coords, dtype=np.int64)[:n]
     if mode == "trivial":
         return np.arange(n)
     raise ReportError(
@@ -104,14 +150,44 @@ def _n_iterations(ds: h5py.Dataset, path: str) -> np.ndarray:
     )
 
 
+def _read_cumulative(path: str, grp: h5py.Group, data: BenchmarkData):
+    cum = grp["cumulative"]
+    labels = _labels(cum, path)
+    if cum.ndim != 2 or cum.shape[1] != len(labels):
+        raise ReportError(
+            f"{path}: {cum.name} has shape {cum.shape}, expected "
+            f"(rows, {len(labels)}) for its {len(labels)} labels"
+        )
+    n_iter = _n_iterations(cum, path)
+    # A killed run may have flushed one dataset's last rows, not the
+    # other's: keep the rows that have both.
+    n = min(len(n_iter), cum.shape[0])
+    data.labels = labels
+    data.cumulative = np.asarray(cum[:n], dtype=float)
+    data.n_iterations = n_iter[:n]
+
+
 def _read_group(path: str, model: str, grp: h5py.Group) -> BenchmarkData:
+    data = BenchmarkData(
+        path=path, model=model, group=grp.name, totals={}, invocations={}
+    )
+    if "cumulative" in grp:
+        _read_cumulative(path, grp, data)
+    if "total" not in grp:
+        # Killed before the end: what the last stored row says.
+        data.complete = False
+        if data.cumulative is not None and len(data.cumulative):
+            last = data.cumulative[-1]
+            data.totals = {n: float(v) for n, v in zip(data.labels, last)}
+        data.invocations = {n: None for n in data.totals}
+        return data
     total = grp["total"]
-    if total.ndim != 1 or "coords__label" not in total.attrs:
+    names = _labels(total, path)
+    if total.ndim != 1:
         raise ReportError(
             f"{path}: {total.name} is not a benchmark 'total' dataset "
             "(expected 1-d with coords__label)"
         )
-    names = _labels(total)
     values = [float(v) for v in total[:]]
     if len(names) != len(values):
         raise ReportError(
@@ -119,37 +195,58 @@ def _read_group(path: str, model: str, grp: h5py.Group) -> BenchmarkData:
             f"{len(names)} labels"
         )
     counts = total.attrs.get("invocations")
-    invocations = {
+    if counts is not None and len(np.atleast_1d(counts)) != len(names):
+        raise ReportError(
+            f"{path}: {total.name} has {len(np.atleast_1d(counts))} "
+            f"invocation counts but {len(names)} labels"
+        )
+    data.totals = dict(zip(names, values))
+    data.invocations = {
         n: (int(counts[i]) if counts is not None else None)
         for i, n in enumerate(names)
     }
-    data = BenchmarkData(
-        path=path,
-        model=model,
-        group=grp.name,
-        totals=dict(zip(names, values)),
-        invocations=invocations,
-    )
-    if "cumulative" in grp:
-        cum = grp["cumulative"]
-        data.labels = _labels(cum)
-        data.cumulative = np.asarray(cum[:], dtype=float)
-        data.n_iterations = _n_iterations(cum, path)
     return data
+
+
+def _is_benchmark_group(obj: Any) -> bool:
+    if not isinstance(obj, h5py.Group):
+        return False
+    if "total" in obj:
+        return True
+    cum = obj.get("cumulative")
+    return isinstance(cum, h5py.Dataset) and "coords__label" in cum.attrs
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def _check_regular_file(path: str) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot access it ({exc})") from None
+    if not stat.S_ISREG(mode):
+        raise ReportError(
+            f"{path}: not a regular file (a FIFO, device or socket is "
+            "never opened); expected an HDF5 file or a run directory"
+        )
 
 
 def find_benchmarks(path: str, *, model: Optional[str] = None) -> list:
     """All benchmark groups in the HDF5 file at ``path``.
 
     A benchmark group is a group of a model's group that holds a ``total``
-    dataset (whatever ``group_name`` it was given).
+    dataset, or only a labelled ``cumulative`` one if the run was killed
+    (whatever ``group_name`` it was given).
 
     Raises:
-        ReportError: If the file is missing, not HDF5, has no such group, or
-            the model is not in it.
+        ReportError: If the file is missing, not a regular file, not HDF5,
+            damaged, has no such group, or the model is not in it.
     """
-    if not os.path.exists(path):
-        raise ReportError(f"{path}: no such file or directory")
+    _check_regular_file(path)
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
@@ -157,23 +254,35 @@ def find_benchmarks(path: str, *, model: Optional[str] = None) -> list:
             f"{path}: not a readable HDF5 file ({exc})"
         ) from None
     with f:
-        models = [model] if model else sorted(f)
-        if model and model not in f:
+        try:
+            return _find_in_file(path, f, model)
+        except ReportError:
+            raise
+        except Exception as exc:
+            # h5py raises many kinds of errors on damaged files.
             raise ReportError(
-                f"{path}: no model group '{model}'; groups: "
-                f"{', '.join(sorted(f)) or '(none)'}"
-            )
-        found = []
-        for name in models:
-            grp = f[name]
-            if not isinstance(grp, h5py.Group):
-                continue
-            for sub in grp.values():
-                if isinstance(sub, h5py.Group) and "total" in sub:
-                    found.append(_read_group(path, name, sub))
-        if not found:
-            raise ReportError(f"{path}: no benchmark group found")
-        return found
+                f"{path}: damaged file, cannot read its benchmark data "
+                f"({_one_line(exc)})"
+            ) from None
+
+
+def _find_in_file(path: str, f: h5py.File, model: Optional[str]) -> list:
+    if model and model not in f:
+        raise ReportError(
+            f"{path}: no model group '{model}'; groups: "
+            f"{', '.join(sorted(f)) or '(none)'}"
+        )
+    found = []
+    for name in [model] if model else sorted(f):
+        grp = f[name]
+        if not isinstance(grp, h5py.Group):
+            continue
+        for sub in grp.values():
+            if _is_benchmark_group(sub):
+                found.append(_read_group(path, name, sub))
+    if not found:
+        raise ReportError(f"{path}: no benchmark group found")
+    return found
 
 
 def _universe_number(data_file: str) -> int:
@@ -198,14 +307,25 @@ def load_path(path: str, *, model: Optional[str] = None) -> Dict[str, Any]:
                 f"{path}: a directory without data/uni*/data.h5 files "
                 "(expected a utopya run directory)"
             )
-        items = {
-            os.path.basename(os.path.dirname(f)): find_benchmarks(
-                f, model=model
+        items: Dict[str, list] = {}
+        skipped = []
+        for f in files:
+            uni = os.path.basename(os.path.dirname(f))
+            try:
+                items[uni] = find_benchmarks(f, model=model)
+            except ReportError as exc:
+                skipped.append(dict(universe=uni, path=f, error=str(exc)))
+        if not items:
+            raise ReportError(
+                f"{path}: none of its {len(files)} universes could be read; "
+                f"first: {skipped[0]['error']}"
             )
-            for f in files
-        }
-        return dict(kind="run", items=items)
-    return dict(kind="file", items={path: find_benchmarks(path, model=model)})
+        return dict(kind="run", items=items, skipped=skipped)
+    return dict(
+        kind="file",
+        items={path: find_benchmarks(path, model=model)},
+        skipped=[],
+    )
 
 
 # .. Output ...................................................................
@@ -213,8 +333,17 @@ def load_path(path: str, *, model: Optional[str] = None) -> Dict[str, Any]:
 
 def format_table(data: BenchmarkData) -> str:
     """The timing table of one benchmark group."""
+    head = f"{data.path} : {data.group}"
+    if not data.complete:
+        rows = 0 if data.cumulative is None else len(data.cumulative)
+        head += (
+            f"\n  incomplete run (killed? no 'total' stored): the cumulative "
+            f"timers at the last of {rows} stored rows"
+        )
+        if data.last_n_iterations is not None:
+            head += f", at iteration {data.last_n_iterations}"
     lines = [
-        f"{data.path} : {data.group}",
+        head,
         f"  {'timer':>15s}  {'total':>9s}  {'share':>6s}  "
         f"{'count':>9s}  {'mean':>9s}",
     ]
@@ -235,6 +364,8 @@ def universe_summary(items: Dict[str, list]) -> Dict[str, Any]:
         for d in datas:
             it = d.totals.get("full_iteration")
             n = d.invocations.get("full_iteration")
+            if not d.complete:
+                n = d.last_n_iterations  # one full iteration each
             rows.append(
                 dict(
                     universe=uni,
@@ -244,6 +375,7 @@ def universe_summary(items: Dict[str, list]) -> Dict[str, Any]:
                     full_iteration=it,
                     per_iteration=(it / n) if (it is not None and n) else None,
                     writes=None if d.cumulative is None else len(d.cumulative),
+                    complete=d.complete,
                 )
             )
     sims = [r["simulation"] for r in rows]
@@ -270,9 +402,11 @@ def format_universes(summary: Dict[str, Any]) -> str:
         summary["universes"], key=lambda r: r["simulation"], reverse=True
     ):
         per = r["per_iteration"]
+        run = "-" if r["run"] is None else format_time(r["run"])
+        uni = r["universe"] + ("" if r["complete"] else "*")
         lines.append(
-            f"  {r['universe']:>10s}  {format_time(r['simulation']):>10s}  "
-            f"{format_time(r['run'] or 0.0):>9s}  "
+            f"  {uni:>10s}  {format_time(r['simulation']):>10s}  "
+            f"{run:>9s}  "
             f"{'-' if per is None else format_time(per):>9s}  "
             f"{'-' if r['writes'] is None else r['writes']:>7}"
         )
@@ -282,6 +416,12 @@ def format_universes(summary: Dict[str, Any]) -> str:
         f"{format_time(s['min'])}, median {format_time(s['median'])}, max "
         f"{format_time(s['max'])} (slowest: {s['slowest']})"
     )
+    n_incomplete = sum(not r["complete"] for r in summary["universes"])
+    if n_incomplete:
+        lines.append(
+            f"  * {n_incomplete} incomplete (killed?) universe(s): figures "
+            "up to their last stored row"
+        )
     return "\n".join(lines)
 
 
@@ -298,18 +438,45 @@ def to_json(loaded: Dict[str, Any]) -> Dict[str, Any]:
                     group=d.group,
                     timers=d.rows(),
                     writes=None if d.cumulative is None else len(d.cumulative),
+                    complete=d.complete,
+                    last_n_iterations=d.last_n_iterations,
                 )
             )
     if loaded["kind"] == "run":
         out.update(universe_summary(loaded["items"]))
-    return out
+        out["skipped"] = list(loaded.get("skipped", []))
+    return _plain(out)
+
+
+def _plain(value: Any) -> Any:
+    """Plain JSON values: NaN and infinities become None (null)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def plot_path(out: str) -> str:
+    """The file :func:`plot` writes for ``out``: ``.png`` is added to a
+    name without an extension, as matplotlib does."""
+    return out if os.path.splitext(out)[1] else out + ".png"
 
 
 def plot(loaded: Dict[str, Any], out_png: str) -> None:
     """Plot cumulative timers and time per iteration over n_iterations.
 
+    Writes :func:`plot_path` of ``out_png``.
+
     Raises:
         ImportError: If matplotlib is not installed.
+        OSError, ValueError: If the figure cannot be written there.
     """
     import matplotlib
 
@@ -344,5 +511,7 @@ def plot(loaded: Dict[str, Any], out_png: str) -> None:
     ax2.set_title("Time per iteration between data writes")
     if ax2.lines:
         ax2.legend(fontsize="small")
-    fig.savefig(out_png, dpi=110)
-    plt.close(fig)
+    try:
+        fig.savefig(plot_path(out_png), dpi=110)
+    finally:
+        plt.close(fig)

@@ -47,10 +47,21 @@ def load_cfg_file(fpath: str, *, loader: Optional[str] = None) -> Any:
             f"available loaders: {', '.join(_LOADERS)}"
         )
     try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.load(f, Loader=CfgLoader)
+        with open(path, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         raise FileNotFoundError(f"No config file at {path}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"Invalid config file {path}, line {line}: not UTF-8 text "
+            f"(byte {raw[exc.start:exc.start + 1]!r} at offset {exc.start}: "
+            f"{exc.reason}); save the file as UTF-8"
+        ) from None
+    try:
+        return yaml.load(text, Loader=CfgLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(
             exc, "context_mark", None

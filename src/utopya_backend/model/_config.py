@@ -18,7 +18,13 @@ __all__ = [
     "check_int",
     "check_real",
     "check_str",
+    "check_bool",
+    "check_seeds",
+    "LEGACY_SEED_MAX",
 ]
+
+LEGACY_SEED_MAX = 2**32 - 1
+"""Largest seed of ``numpy.random.seed`` (the legacy global RNG)."""
 
 _MISSING = object()
 
@@ -83,3 +89,49 @@ def check_str(key: str, value: Any, cfg_file: str) -> str:
     if not isinstance(value, str) or not value:
         raise invalid(key, value, cfg_file, "a non-empty string")
     return value
+
+
+def check_bool(key: str, value: Any, cfg_file: str) -> bool:
+    """Return ``value`` if it is a bool (``true`` or ``false``)."""
+    if not isinstance(value, bool):
+        raise invalid(key, value, cfg_file, "true or false (a boolean)")
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_seeds(root_cfg: Mapping, cfg_file: str) -> None:
+    """Check ``seed``, ``seed_numpy_rng`` and ``seed_system_rng`` together.
+
+    ``numpy.random.default_rng`` takes any int >= 0 as ``seed``. The legacy
+    ``numpy.random.seed`` takes 0 to 2**32 - 1: that bounds
+    ``seed_numpy_rng`` if it is an int, and ``seed + 1`` if it is true (the
+    default). ``random.seed`` takes any int, so ``seed_system_rng`` only
+    needs to be a bool, an int or null.
+    """
+    seed = require(root_cfg, "seed", cfg_file)
+    check_int("seed", seed, cfg_file, minimum=0)
+    for key in ("seed_numpy_rng", "seed_system_rng"):
+        v = root_cfg.get(key)
+        if v is not None and not isinstance(v, (bool, int)):
+            raise invalid(key, v, cfg_file, "a bool, an int or null")
+    numpy_seed = root_cfg.get("seed_numpy_rng", True)
+    if numpy_seed is True and seed + 1 > LEGACY_SEED_MAX:
+        raise invalid(
+            "seed",
+            seed,
+            cfg_file,
+            f"an int from 0 to {LEGACY_SEED_MAX - 1}, because seed + 1 "
+            "seeds numpy.random (whose seeds end at 2**32 - 1); set "
+            "seed_numpy_rng to false or to an int to use larger seeds",
+        )
+    if _is_int(numpy_seed) and not 0 <= numpy_seed <= LEGACY_SEED_MAX:
+        raise invalid(
+            "seed_numpy_rng",
+            numpy_seed,
+            cfg_file,
+            f"a bool, null or an int from 0 to {LEGACY_SEED_MAX} (the "
+            "seeds numpy.random takes)",
+        )

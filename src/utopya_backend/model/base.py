@@ -30,6 +30,7 @@ from .. import _core
 from ..io import TimeSeriesWriter
 from ..io._sync import OutputSync
 from ..io._writer import make_writer
+from ..logging import LOG_LEVELS as _LOG_LEVELS
 from ..logging import backend_logger as _backend_logger
 from ..logging import get_level as _get_level
 from ..signal import SIG_STOPCOND, SIGNAL_INFO, attach_signal_handlers
@@ -405,11 +406,7 @@ class BaseModel(abc.ABC):
         out = _config.check_str(
             "output_path", req(root_cfg, "output_path", path), path
         )
-        _config.check_int("seed", req(root_cfg, "seed", path), path)
-        for key in ("seed_numpy_rng", "seed_system_rng"):
-            v = root_cfg.get(key)
-            if v is not None and not isinstance(v, (bool, int)):
-                raise _config.invalid(key, v, path, "a bool, an int or null")
+        _config.check_seeds(root_cfg, path)
         _config.check_real(
             "monitor_emit_interval",
             req(root_cfg, "monitor_emit_interval", path),
@@ -427,7 +424,10 @@ class BaseModel(abc.ABC):
                 _get_level(value)
             except ValueError:
                 raise _config.invalid(
-                    f"log_levels.{key}", value, path, "a log level name"
+                    f"log_levels.{key}",
+                    value,
+                    path,
+                    f"a log level name, one of: {', '.join(_LOG_LEVELS)}",
                 ) from None
         model_cfg = req(root_cfg, name, path)
         if model_cfg is not None and not isinstance(model_cfg, dict):
