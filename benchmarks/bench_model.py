@@ -1,12 +1,15 @@
 """The model loop with and without the mixin, per-write cost, a large run."""
 
+import importlib
 import os
 import tempfile
 
 import h5py
 import numpy as np
 
-from ._common import Bench, Model, Plain, timing_module
+from utopya_backend.io._sink import DatasetSink
+
+from ._common import Bench, Model, Plain
 
 
 class LoopSuite:
@@ -55,42 +58,39 @@ class WriteSuite:
 
 
 class BufferSuite:
-    """Peak memory of 10^6 rows through the invocation buffer."""
+    """Peak memory of 10^6 rows through the row buffer into a dataset."""
 
     params = ["c"]
     param_names = ["impl"]
     timeout = 300
 
     def setup(self, impl):
-        self.mod = timing_module(impl)
+        self.rowbuffer = importlib.import_module(
+            "utopya_backend._rowbuffer"
+            if impl == "c"
+            else "utopya_backend._rowbuffer_py"
+        )
 
     def peakmem_buffer_1e6_writes(self, impl):
-        timers = [self.mod.Timer(str(i)) for i in range(4)]
         with (
             tempfile.TemporaryDirectory() as tmp,
             h5py.File(os.path.join(tmp, "buf.h5"), "w") as f,
         ):
             rows = f.create_dataset(
-                "r",
-                (0, 4),
-                maxshape=(None, 4),
-                chunks=(1024, 4),
-                dtype="f4",
-                compression=3,
+                "r", (0, 4), maxshape=(None, 4), dtype="f4", compression=3
             )
             n_iter = f.create_dataset(
-                "n",
-                (0,),
-                maxshape=(None,),
-                chunks=(1024,),
-                dtype="i8",
-                compression=3,
+                "n", (0,), maxshape=(None,), dtype="i8", compression=3
             )
-            buf = self.mod.InvocationBuffer(timers, rows, n_iter)
+            sink = DatasetSink(rows, n_iter)
+            buf = self.rowbuffer.RowBuffer(
+                "rows", (4,), "f8", sink, labelled=True
+            )
+            row = np.zeros(4)
             for i in range(1_000_000):
-                buf.record(i)
+                buf.append(row)
             buf.flush()
-            assert np.asarray(n_iter[-1]) == 999_999
+            assert n_iter.shape == (1_000_000,)
 
 
 class LargeRunSuite:

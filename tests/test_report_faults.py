@@ -22,17 +22,19 @@ KILLED = """
 import os, signal, sys
 sys.path.insert(0, {here!r})
 from utopya_backend import _core
+from utopya_backend.io import _sync
 if sys.argv[2] == "py":
-    from utopya_backend import _loop_py, _timing_py
-    for name in ("Timer", "InvocationBuffer", "IterationTimers",
-                 "monotonic_ns"):
+    from utopya_backend import _loop_py, _rowbuffer_py, _timing_py
+    for name in ("Timer", "IterationTimers", "monotonic_ns"):
         setattr(_core, name, getattr(_timing_py, name))
     _core.run_iterations = _loop_py.run_iterations
+    _core.LoopPlan = _loop_py.LoopPlan
+    _core.RowBuffer = _rowbuffer_py.RowBuffer
+_sync.INTERVAL_NS = 0
 from _models import BenchWalker
 
 class Model(BenchWalker):
-    _BENCHMARK_BLOCK_SIZE = 16
-    _FILE_FLUSH_INTERVAL_NS = 0
+    _BENCHMARK_BLOCK_ROWS = 16
 
     def perform_step(self):
         if self.time == {kill_at}:

@@ -272,10 +272,9 @@ class BaseModel(abc.ABC):
         over = self._overrides
         show: Optional[Callable[[], Any]] = self.show_iteration_info
         # A default that only logs below the model's level is skipped.
-        level = getattr(
-            _hook_function(self, "show_iteration_info"), "_quiet_below", None
-        )
-        if level is not None and not self.log.isEnabledFor(level):
+        hook = _hook_function(self, "show_iteration_info")
+        level = getattr(hook, "_quiet_below", None)
+        if isinstance(level, int) and not self.log.isEnabledFor(level):
             show = None
         monitor_each = over("trigger_monitor") or over("_monitor_should_emit")
         self._deadline_emits = not monitor_each

@@ -194,9 +194,7 @@ class StepwiseModel(BaseModel):
             self.h5group,
             name,
             max_rows=self._num_writes_left(),
-            time_coords=start_and_step_coords(
-                "time", self._write_start, self._write_every
-            ),
+            time_coords=start_and_step_coords("time", *self._time_coords()),
             extra_dims=extra_dims,
             sizes=sizes,
             coords=coords,
@@ -228,7 +226,7 @@ class StepwiseModel(BaseModel):
             name,
             sync=self._output,
             max_rows=self._num_writes_left(),
-            start_and_step=(self._write_start, self._write_every),
+            start_and_step=self._time_coords(),
             label_source=None,
             extra_dims=extra_dims,
             sizes=sizes,
@@ -236,6 +234,15 @@ class StepwiseModel(BaseModel):
             compression=compression,
             **dset_kwargs,
         )
+
+    def _time_coords(self) -> Tuple[int, int]:
+        """``write_start`` and ``write_every`` for the ``time`` coordinate;
+        values past int64 (which HDF5 cannot store) are replaced by ones
+        that label the rows actually written the same way."""
+        start, every = self._write_start, self._write_every
+        if -(2**63) <= start < 2**63 and every < 2**63:
+            return start, every
+        return _int64_write_plan(start, every, self._num_steps)
 
     def _num_writes_left(self) -> int:
         start = max(self._time, self._write_start)
