@@ -20,7 +20,7 @@ Where a config entry goes:
 - ``output_path`` and ``output_dir`` are always the runner's: a new
   directory (``--out DIR``, or a fresh one under
   ``<temp dir>/utopya-backend-runs/``) holding ``data.h5`` and the
-  ``config.yml`` the model ran on.
+  ``config.yml`` the model ran on (kept also when the model fails).
 
 Root defaults: :data:`ROOT_DEFAULTS`, plus ``num_steps: 100`` for a
 ``StepwiseModel``. A benchmarked model (with ``ModelBenchmarkMixin``) does
@@ -39,6 +39,7 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import yaml
 
 __all__ = [
@@ -224,10 +225,10 @@ def build_root_cfg(
     from .benchmark import ModelBenchmarkMixin
     from .model import StepwiseModel
 
-    root: Dict[str, Any] = copy.deepcopy(ROOT_DEFAULTS)
+    root: Dict[str, Any] = dict(root_model_name=cls.__name__)
+    root.update(copy.deepcopy(ROOT_DEFAULTS))
     if issubclass(cls, StepwiseModel):
         root.update(STEPWISE_DEFAULTS)
-    root["root_model_name"] = cls.__name__
     model_cfg: Dict[str, Any] = {}
     if cfg_file is not None:
         loaded = _load_cfg(cfg_file)
@@ -286,6 +287,32 @@ def _new_out_dir(out: Optional[str], cls_name: str) -> str:
     return tempfile.mkdtemp(prefix=f"{cls_name}-{stamp}-", dir=base)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes what utopya's YAML tags load (ranges, slices, numpy)."""
+
+
+def _represent_range(dumper: yaml.SafeDumper, r: range) -> Any:
+    return dumper.represent_sequence(
+        "!range", [r.start, r.stop, r.step], flow_style=True
+    )
+
+
+def _represent_slice(dumper: yaml.SafeDumper, s: slice) -> Any:
+    return dumper.represent_sequence(
+        "!slice", [s.start, s.stop, s.step], flow_style=True
+    )
+
+
+def _represent_numpy(dumper: yaml.SafeDumper, value: Any) -> Any:
+    return dumper.represent_data(value.tolist())
+
+
+_Dumper.add_representer(range, _represent_range)
+_Dumper.add_representer(slice, _represent_slice)
+_Dumper.add_multi_representer(np.ndarray, _represent_numpy)
+_Dumper.add_multi_representer(np.generic, _represent_numpy)
+
+
 # .. Running ..................................................................
 
 
@@ -311,32 +338,25 @@ def run_model(
     cfg_path = os.path.join(out_dir, "config.yml")
     root["output_dir"] = out_dir
     root["output_path"] = data
+    try:
+        text = yaml.dump(root, Dumper=_Dumper, sort_keys=False)
+    except yaml.YAMLError as exc:
+        raise RunnerError(f"cannot write the config: {exc}") from None
     with open(cfg_path, "w") as f:
-        yaml.safe_dump(root, f, sort_keys=False)
+        f.write(text)
     print(
         f"Running {target} as model {root['root_model_name']!r}; config: "
         f"{cfg_path}",
         file=sys.stderr,
         flush=True,
     )
-    model = None
-    code = 0
+    model = cls(cfg_file_path=cfg_path)
     try:
-        model = cls(cfg_file_path=cfg_path)
-        try:
-            code = model.run() or 0
-        except SystemExit as exc:  # after a stop condition or interrupt
-            code = exc.code if isinstance(exc.code, int) else 1
-        _summary(model)
-    finally:
-        del model
-        if not os.path.exists(data):  # failed before any output
-            for name in os.listdir(out_dir):
-                if name != "config.yml":
-                    break
-            else:
-                os.remove(cfg_path)
-                os.rmdir(out_dir)
+        code = model.run() or 0
+    except SystemExit as exc:  # after a stop condition or interrupt
+        code = exc.code if isinstance(exc.code, int) else 1
+    _summary(model)
+    del model  # closes the output file
     sys.stdout.flush()
     print(f"\nOutput written to: {data}")
     return code
