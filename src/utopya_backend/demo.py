@@ -195,7 +195,7 @@ def _run_forest_fire(
         write_start=0,
     )
     bar = _Progress(steps) if progress else None
-    cls = BenchmarkedForestFire if benchmark else ForestFire
+    cls: Any = BenchmarkedForestFire if benchmark else ForestFire
     if bar is not None:
         cls = _with_progress(cls, bar)
     level = backend_logger.level

@@ -355,8 +355,8 @@ NESTING_NOTE = (
 """Footnote of every timing table: why the shares add up past 100 %."""
 
 TEARDOWN_NOTE = (
-    "  not shown: teardown (closing the model), which runs after the "
-    "timings are stored"
+    "  not shown: teardown (closing the model), run after the timings "
+    "are stored"
 )
 """Footnote when the unmeasured ``teardown`` row is left out."""
 
