@@ -19,7 +19,6 @@ from _models import Counter, Walker, output_path
 from utopya_backend import ModelBenchmarkMixin, StepwiseModel
 from utopya_backend.signal import SIGNAL_INFO
 
-
 _c_raise = getattr(ctypes.CDLL(None), "raise")
 
 
