@@ -189,3 +189,43 @@ def test_a_new_model_starts_with_a_clean_signal_record(use_impl, make_cfg):
     second = Walker(cfg_file_path=make_cfg(num_steps=20))
     assert not SIGNAL_INFO["got_signal"]
     assert second.run() == 0 and second.time == 20
+
+
+def test_overridden_check_signals_is_asked_every_iteration(use_impl, make_cfg):
+    """As in the original: a non-None answer stops the run with that code."""
+
+    class Stopper(Walker):
+        USE_SYS_EXIT = False
+
+        def _check_signals(self):
+            return 3 if self.time == 4 else None
+
+    m = Stopper(cfg_file_path=make_cfg(num_steps=10))
+    assert m.run() == 3
+    assert m.time == 4 and m.calls[-1] == ("epilog", False)
+
+
+def test_signal_stop_leaves_the_epilog_out_of_full_iteration(
+    use_impl, make_cfg
+):
+    import time
+
+    from _models import BenchWalker
+
+    class Slow(BenchWalker):
+        USE_SYS_EXIT = False
+
+        def perform_step(self):
+            super().perform_step()
+            if self.time == 3:
+                os.kill(os.getpid(), signal.SIGUSR1)
+
+        def epilog(self, *, finished_run):
+            time.sleep(0.3)
+
+    m = Slow(cfg_file_path=make_cfg(num_steps=10))
+    m._attach_signal_handlers()
+    assert m.run() == 128 + signal.SIGUSR1
+    assert m.timers["epilog"].elapsed >= 0.3
+    assert m.timers["full_iteration"].elapsed < 0.3
+    assert m.timers["full_iteration"].invocations == 4  # times 0 to 3
