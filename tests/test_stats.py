@@ -16,14 +16,13 @@ import statistics
 import h5py
 import numpy as np
 import pytest
+from _models import BenchWalker, output_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_benchmark import run_model
 
 from utopya_backend import _stats
 from utopya_backend._stats import N_BUCKETS, TimerStats, bucket_index
-
-from _models import BenchWalker, output_path
-from test_benchmark import run_model
 
 
 class FakeClock:
