@@ -57,7 +57,8 @@ def _title(loaded: Dict[str, Any], what: str) -> str:
         src = os.path.dirname(os.path.dirname(os.path.dirname(datas[0].path)))
         where = f"run {os.path.basename(src) or src} ({len(datas)} universes)"
     else:
-        where = os.path.basename(datas[0].path)
+        parts = os.path.abspath(datas[0].path).split(os.sep)
+        where = os.path.join(*parts[-2:])
     return f"{what} — {', '.join(models)} — {where}"
 
 
@@ -156,6 +157,24 @@ def _fmt_s(v: float) -> str:
     return format_time(v)
 
 
+def _tick(v: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if v >= scale * 0.999:
+            return f"{v / scale:g}{unit}"
+    return f"{v / 1e-9:g}ns"
+
+
+def _time_axis(ax: Any, lo: float, hi: float) -> None:
+    """A log time axis at least a decade wide, labelled 1µs, 10ms, ..."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo = max(lo, 1e-9)
+    ax.set_xlim(lo / 2.5, max(hi, lo) * 2.5)
+    ax.xaxis.set_major_locator(LogLocator(base=10))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_distributions(loaded: Dict[str, Any], out: str) -> str:
     """One panel per cumulative timer: histogram on a log time axis."""
     plt = _plt()
@@ -187,16 +206,17 @@ def plot_distributions(loaded: Dict[str, Any], out: str) -> str:
             c / widths / c.sum(), e, fill=True, color="#1f77b4", alpha=0.6
         )
         ax.set_xscale("log")
+        _time_axis(ax, s.min, s.max)
         for q, ls in (("p50", "-"), ("p90", "--"), ("p99", ":")):
             v = s.percentile(float(q[1:]))
             ax.axvline(v, color="k", ls=ls, lw=1, label=f"{q} {_fmt_s(v)}")
         ax.axvline(s.max, color="#d62728", lw=1, label=f"max {_fmt_s(s.max)}")
         ax.set_title(
-            f"{name}: {s.count} invocations, mean {_fmt_s(s.mean)}",
+            f"{name}: {s.count} invocation{'s' * (s.count != 1)}, mean {_fmt_s(s.mean)}",
             fontsize="small",
         )
-        ax.set_xlabel("time per invocation [s]")
-        ax.set_ylabel("density")
+        ax.set_xlabel("time per invocation")
+        ax.set_ylabel("share per decade")
         ax.legend(fontsize="x-small", loc="upper right", frameon=False)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
@@ -212,9 +232,13 @@ def plot_distributions(loaded: Dict[str, Any], out: str) -> str:
     return path
 
 
-def plot_sweep(loaded: Dict[str, Any], out: str) -> str:
+def plot_sweep(
+    loaded: Dict[str, Any], out: str, *, exact: bool = False
+) -> str:
     """Small multiples: time per iteration of each universe over the
-    iterations, shared axes, the sweep's median in grey behind each."""
+    iterations, shared axes, the sweep's median in grey behind each.
+
+    Written to ``out`` if ``exact``, else beside it (``-universes``)."""
     plt = _plt()
     items = loaded["items"]
     params = _reportstats.swept_parameters(items)
@@ -238,9 +262,11 @@ def plot_sweep(loaded: Dict[str, Any], out: str) -> str:
     )
     med = None
     if panels:
-        lens = min(len(p[2]["seconds"]) for p in panels)
-        stack = np.array([p[2]["seconds"][:lens] for p in panels]) * 1e6
-        med = (panels[0][2]["n_iterations"][:lens], np.median(stack, axis=0))
+        # Over the universes that wrote as often as the longest one.
+        lens = max(len(p[2]["seconds"]) for p in panels)
+        full = [p[2] for p in panels if len(p[2]["seconds"]) == lens]
+        stack = np.array([p["seconds"] for p in full]) * 1e6
+        med = (full[0]["n_iterations"], np.median(stack, axis=0))
     for ax, (u, d, per) in zip(axes.flat, panels):
         if med is not None and len(panels) > 1:
             ax.plot(med[0], med[1], color="0.75", lw=1.5)
@@ -256,7 +282,7 @@ def plot_sweep(loaded: Dict[str, Any], out: str) -> str:
             fontsize="x-small",
             color="#d62728" if early else "k",
         )
-        ax.tick_params(labelsize="x-small")
+        ax.tick_params(labelsize="x-small", labelbottom=True)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     fig.supxlabel("n_iterations", fontsize="small")
@@ -265,7 +291,7 @@ def plot_sweep(loaded: Dict[str, Any], out: str) -> str:
         _title(loaded, "Time per iteration by universe (grey: median)"),
         fontsize="medium",
     )
-    path = _with_suffix(out, "universes")
+    path = out if exact else _with_suffix(out, "universes")
     try:
         fig.savefig(path, dpi=110)
     finally:
@@ -279,11 +305,10 @@ def _with_suffix(out: str, what: str) -> str:
 
 
 def plot_all(loaded: Dict[str, Any], out: str) -> List[str]:
-    """Write the breakdown, the distributions (if stored) and, for a run
-    directory, the small multiples beside ``out``; return their paths."""
+    """Write the breakdown and the distributions (if stored) beside
+    ``out``; return their paths. (``report.plot`` writes ``out`` itself:
+    for a run directory, :func:`plot_sweep`.)"""
     paths = [plot_breakdown(loaded, out)]
     if any(getattr(d, "stats", None) for d in _datas(loaded)):
         paths.append(plot_distributions(loaded, out))
-    if loaded["kind"] == "run":
-        paths.append(plot_sweep(loaded, out))
     return paths

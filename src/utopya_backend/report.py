@@ -497,6 +497,12 @@ def plot(loaded: Dict[str, Any], out_png: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if loaded["kind"] == "run":
+        # Small multiples, one panel per universe: legible for any number.
+        from .plots import plot_sweep
+
+        plot_sweep(loaded, plot_path(out_png), exact=True)
+        return
     datas = [d for ds in loaded["items"].values() for d in ds]
     fig, (ax1, ax2) = plt.subplots(
         2, 1, figsize=(8, 7), sharex=True, constrained_layout=True
