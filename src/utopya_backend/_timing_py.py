@@ -162,7 +162,7 @@ class Timer:
             raise RuntimeError(f"Cannot pause already paused timer {self}!")
         self._elapsed_ns += now - self._latest_ns
         if self._stats is not None:
-            record_py(self._stats, self._hist, now - self._latest_ns)
+            record_py(self._stats, self._hist, now - self._latest_ns)  # type: ignore[arg-type]
         self._running = False
         if self._one_shot:
             self._finished = True

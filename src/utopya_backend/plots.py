@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -151,10 +151,10 @@ def plot_breakdown(loaded: Dict[str, Any], out: str) -> str:
     return path
 
 
-def _fmt_s(v: float) -> str:
+def _fmt_s(v: Optional[float]) -> str:
     from ._timefmt import format_time
 
-    return format_time(v)
+    return "-" if v is None else format_time(v)
 
 
 def _tick(v: float) -> str:
@@ -206,13 +206,14 @@ def plot_distributions(loaded: Dict[str, Any], out: str) -> str:
             c / widths / c.sum(), e, fill=True, color="#1f77b4", alpha=0.6
         )
         ax.set_xscale("log")
-        _time_axis(ax, s.min, s.max)
+        _time_axis(ax, s.min or 1e-9, s.max or 1e-9)
         for q, ls in (("p50", "-"), ("p90", "--"), ("p99", ":")):
             v = s.percentile(float(q[1:]))
             ax.axvline(v, color="k", ls=ls, lw=1, label=f"{q} {_fmt_s(v)}")
         ax.axvline(s.max, color="#d62728", lw=1, label=f"max {_fmt_s(s.max)}")
         ax.set_title(
-            f"{name}: {s.count} invocation{'s' * (s.count != 1)}, mean {_fmt_s(s.mean)}",
+            f"{name}: {s.count} invocation{'s' * (s.count != 1)}, "
+            f"mean {_fmt_s(s.mean)}",
             fontsize="small",
         )
         ax.set_xlabel("time per invocation")
