@@ -151,7 +151,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Read the benchmark data of an HDF5 output file (or of "
         "every universe of a utopya run directory) and print a table.",
     )
-    report.add_argument("path", help="HDF5 file or utopya run directory")
+    report.add_argument(
+        "path",
+        nargs="+",
+        metavar="PATH",
+        help="HDF5 file or utopya run directory (with --compare: BEFORE "
+        "AFTER)",
+    )
     report.add_argument(
         "--model",
         default=None,
@@ -170,6 +176,9 @@ def _parser() -> argparse.ArgumentParser:
         help="print machine-readable figures instead of the table "
         "(default: table)",
     )
+    from .compare import add_arguments
+
+    add_arguments(report)
     p._subcommands = sub.choices  # type: ignore[attr-defined]
     return p
 
@@ -183,8 +192,15 @@ def _err(command: str, message: str) -> int:
 def _report(args: argparse.Namespace) -> int:
     import json
 
-    from . import report
+    from . import _reportstats, report
 
+    if args.compare:
+        from .compare import run_compare
+
+        return run_compare(args)
+    if len(args.path) != 1:
+        return _err("report", "give one PATH, or --compare BEFORE AFTER")
+    args.path = args.path[0]
     try:
         loaded = report.load_path(args.path, model=args.model)
     except report.ReportError as exc:
@@ -195,11 +211,18 @@ def _report(args: argparse.Namespace) -> int:
         for datas in loaded["items"].values():
             for d in datas:
                 print(report.format_table(d))
+                print(_reportstats.format_stats(d))
                 print()
         if loaded["kind"] == "run":
             print(
                 report.format_universes(
                     report.universe_summary(loaded["items"])
+                )
+            )
+            print()
+            print(
+                _reportstats.format_sweep(
+                    _reportstats.sweep_summary(loaded["items"])
                 )
             )
     for skipped in loaded["skipped"]:
@@ -212,6 +235,9 @@ def _report(args: argparse.Namespace) -> int:
         out = report.plot_path(args.plot)
         try:
             report.plot(loaded, args.plot)
+            from .plots import plot_all
+
+            extras = plot_all(loaded, out)
         except ImportError:
             print(
                 "utopya-backend report: --plot needs matplotlib, which is not "
@@ -222,6 +248,8 @@ def _report(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             return _err("report", f"cannot write the plot to {out}: {exc}")
         print(f"Plot written to: {out}", file=sys.stderr)
+        for extra in extras:
+            print(f"Plot written to: {extra}", file=sys.stderr)
     # Some universes of a run directory could not be read.
     return 1 if loaded["skipped"] else 0
 

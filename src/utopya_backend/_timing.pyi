@@ -3,6 +3,7 @@
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from ._rowbuffer import RowBuffer
+from ._stats import TimerStats
 
 __all__ = ["Timer", "IterationTimers", "monotonic_ns"]
 
@@ -37,6 +38,8 @@ class Timer:
     def one_shot(self) -> bool: ...
     @property
     def invocations(self) -> int: ...
+    @property
+    def stats(self) -> Optional[TimerStats]: ...
     def __reduce__(self) -> Tuple[Any, Tuple[str], Dict[str, Any]]: ...
     def __setstate__(self, state: Dict[str, Any]) -> None: ...
 

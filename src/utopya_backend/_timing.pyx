@@ -7,8 +7,10 @@ agree on behaviour and error text.
 """
 
 cimport cython
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.math cimport floor, isfinite
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
+from libc.string cimport memcpy
 
 from ._rowbuffer cimport RowBuffer
 
@@ -17,6 +19,8 @@ import weakref
 from ._checks import check_iteration_timers as _check_iteration_timers
 
 import numpy as np
+
+from ._stats import N_BUCKETS, TimerStats
 
 __all__ = ["Timer", "IterationTimers", "monotonic_ns"]
 
@@ -122,9 +126,25 @@ cdef class Timer:
         self._time_func = time_func
         self._has_origin = False
         self._one_shot = one_shot
+        self._alloc_stats()
         self.reset()
         if start:
             self.start()
+
+    def __dealloc__(self):
+        PyMem_Free(self._stats)
+        self._stats = NULL
+
+    cdef _alloc_stats(self):
+        # Cumulative timers keep statistics; one-shot ones need none.
+        if self._one_shot:
+            PyMem_Free(self._stats)
+            self._stats = NULL
+        elif self._stats is NULL:
+            self._stats = <ub_tstats *>PyMem_Malloc(sizeof(ub_tstats))
+            if self._stats is NULL:
+                raise MemoryError()
+            ub_tstats_clear(self._stats)
 
     # .. C-level API (see _timing.pxd) .......................................
 
@@ -154,6 +174,8 @@ cdef class Timer:
                     f"Cannot pause already paused timer {self}!"
                 )
         self._elapsed_ns += now - self._latest_ns
+        if self._stats is not NULL:
+            ub_tstats_record(self._stats, now - self._latest_ns)
         self._running = False
         if self._one_shot:
             self._finished = True
@@ -219,9 +241,13 @@ cdef class Timer:
 
     def pause(self):
         """Pause the timer and return the elapsed seconds."""
+        cdef int64_t d
         if self._running and not self._finished and self._time_func is None:
             # The hot path of the pair, spelled out like unpause().
-            self._elapsed_ns += ub_monotonic_ns() - self._latest_ns
+            d = ub_monotonic_ns() - self._latest_ns
+            self._elapsed_ns += d
+            if self._stats is not NULL:
+                ub_tstats_record(self._stats, d)
             self._running = False
             self._finished = self._one_shot
         else:
@@ -245,6 +271,26 @@ cdef class Timer:
         self._invocations = 0
         self._running = False
         self._finished = False
+        if self._stats is not NULL:
+            ub_tstats_clear(self._stats)
+
+    @property
+    def stats(self):
+        """Statistics of the segments (invocations) so far: a
+        :class:`~utopya_backend._stats.TimerStats`, None if one-shot."""
+        if self._stats is NULL:
+            return None
+        counts = np.empty(N_BUCKETS, dtype=np.int64)
+        cdef int64_t[::1] view = counts
+        memcpy(&view[0], self._stats.hist, sizeof(self._stats.hist))
+        return TimerStats.from_raw(
+            self._stats.count,
+            self._stats.sum,
+            self._stats.min,
+            self._stats.max,
+            (<object>self._stats.sumsq_hi << 64) | self._stats.sumsq_lo,
+            counts,
+        )
 
     @property
     def name(self):
@@ -304,7 +350,24 @@ cdef class Timer:
                 "invocations": self._invocations,
                 "running": self._running,
                 "finished": self._finished,
+                "stats": self._stats_state(),
             },
+        )
+
+    def _stats_state(self):
+        # (count, sum, min, max, sum_sq, ((bucket, count), ...)) or None;
+        # same shape in _timing_py.
+        if self._stats is NULL or self._stats.count == 0:
+            return None
+        cdef ub_tstats *s = self._stats
+        return (
+            s.count,
+            s.sum,
+            s.min,
+            s.max,
+            (<object>s.sumsq_hi << 64) | s.sumsq_lo,
+            tuple((i, s.hist[i]) for i in range(UB_HIST_BUCKETS)
+                  if s.hist[i]),
         )
 
     def __setstate__(self, state):
@@ -322,6 +385,8 @@ cdef class Timer:
         self._invocations = state["invocations"]
         self._running = state["running"]
         self._finished = state["finished"]
+        self._alloc_stats()
+        self._set_stats_state(state.get("stats"))
         self._has_origin = False
         origin = state["clock_origin"]
         if time_func is None or origin is None:
@@ -333,6 +398,25 @@ cdef class Timer:
         # The clock (e.g. a deep copy) may have another origin here; the
         # running segment's start moves to it, so elapsed keeps counting.
         self._latest_ns += _relative_ns(self, origin)
+
+
+    cdef _set_stats_state(self, stats):
+        if self._stats is NULL:
+            return
+        ub_tstats_clear(self._stats)
+        if stats is None:
+            return
+        count, total, lo, hi, sumsq, hist = stats
+        self._stats.count = count
+        self._stats.sum = total
+        self._stats.min = lo
+        self._stats.max = hi
+        self._stats.sumsq_lo = sumsq & 0xFFFFFFFFFFFFFFFF
+        self._stats.sumsq_hi = sumsq >> 64
+        for i, n in hist:
+            if not 0 <= i < UB_HIST_BUCKETS:
+                raise ValueError(f"histogram bucket {i} out of range")
+            self._stats.hist[i] = n
 
 
 cdef class IterationTimers:

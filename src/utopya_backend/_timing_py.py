@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from ._checks import check_iteration_timers
 from ._rowbuffer_py import RowBuffer
+from ._stats import N_BUCKETS, TimerStats, record_py
 
 __all__ = ["Timer", "IterationTimers", "monotonic_ns"]
 
@@ -95,6 +96,10 @@ class Timer:
     _finished: bool
     _one_shot: bool
     _origin: Optional[float]
+    # [count, sum, min, max, sum_sq] and the histogram counts (see _stats);
+    # None for one-shot timers.
+    _stats: Optional[list]
+    _hist: Optional[list]
 
     __slots__ = (
         "_name",
@@ -106,6 +111,8 @@ class Timer:
         "_finished",
         "_one_shot",
         "_origin",
+        "_stats",
+        "_hist",
     )
 
     def __init__(
@@ -127,6 +134,7 @@ class Timer:
         self._time_func = time_func
         self._origin = None
         self._one_shot = bool(one_shot)
+        self._stats = self._hist = None
         self.reset()
         if start:
             self.start()
@@ -152,6 +160,8 @@ class Timer:
         if not self._running:
             raise RuntimeError(f"Cannot pause already paused timer {self}!")
         self._elapsed_ns += now - self._latest_ns
+        if self._stats is not None:
+            record_py(self._stats, self._hist, now - self._latest_ns)  # type: ignore[arg-type]
         self._running = False
         if self._one_shot:
             self._finished = True
@@ -219,6 +229,25 @@ class Timer:
         self._invocations = 0
         self._running = False
         self._finished = False
+        self._clear_stats()
+
+    def _clear_stats(self) -> None:
+        if self._one_shot:
+            self._stats = self._hist = None
+        else:
+            self._stats = [0, 0, None, None, 0]
+            self._hist = [0] * N_BUCKETS
+
+    @property
+    def stats(self) -> Optional[TimerStats]:
+        """Statistics of the segments (invocations) so far: a
+        :class:`~utopya_backend._stats.TimerStats`, None if one-shot."""
+        if self._stats is None:
+            return None
+        n, total, lo, hi, sumsq = self._stats
+        return TimerStats.from_raw(
+            n, total, lo or 0, hi or 0, sumsq, self._hist
+        )
 
     @property
     def name(self) -> str:
@@ -277,8 +306,37 @@ class Timer:
                 "invocations": self._invocations,
                 "running": self._running,
                 "finished": self._finished,
+                "stats": self._stats_state(),
             },
         )
+
+    def _stats_state(self) -> Optional[tuple]:
+        # Same shape in _timing.pyx.
+        if self._stats is None or self._stats[0] == 0:
+            return None
+        assert self._hist is not None
+        return (
+            *self._stats,
+            tuple((i, n) for i, n in enumerate(self._hist) if n),
+        )
+
+    def _set_stats_state(self, stats: Any) -> None:
+        self._clear_stats()
+        if self._stats is None or stats is None:
+            return
+        count, total, lo, hi, sumsq, hist = stats
+        self._stats = [
+            operator.index(count),
+            operator.index(total),
+            operator.index(lo),
+            operator.index(hi),
+            operator.index(sumsq) % (1 << 128),
+        ]
+        assert self._hist is not None
+        for i, n in hist:
+            if not 0 <= i < N_BUCKETS:
+                raise ValueError(f"histogram bucket {i} out of range")
+            self._hist[i] = operator.index(n)
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         """Restore the state :meth:`__reduce__` gives."""
@@ -295,6 +353,7 @@ class Timer:
         self._invocations = operator.index(state["invocations"])
         self._running = bool(state["running"])
         self._finished = bool(state["finished"])
+        self._set_stats_state(state.get("stats"))
         self._origin = None
         origin = state["clock_origin"]
         if time_func is None or origin is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, _stats
 from ._core import Timer
 from ._timefmt import format_time
 from .io._layout import block_chunks, linked_coords
@@ -114,6 +114,7 @@ class ModelBenchmarkMixin(_MixinBase):
         self._bench_sink: Optional[DatasetSink] = None
         self._show_on_exit = True
         self._add_time_elapsed_to_monitor_info = False
+        self._bench_cpu_start = _stats.process_cpu()
         self._add_default_timers()
         self.start_timer("simulation")
         self.start_timer("init")
@@ -481,8 +482,9 @@ class ModelBenchmarkMixin(_MixinBase):
             self._write_benchmark_data()
         if self._show_on_exit:
             self.log.info(
-                "Elapsed times for parts of this simulation:\n\n%s\n",
+                "Elapsed times for parts of this simulation:\n\n%s\n\n%s\n",
                 self.elapsed_info,
+                self.format_timer_stats(),
             )
 
     def _write_benchmark_data(self) -> None:
@@ -506,6 +508,58 @@ class ModelBenchmarkMixin(_MixinBase):
         ds.attrs["invocations"] = [
             t.invocations for t in self._timers.values()
         ]
+        _stats.write_stats(
+            self._dgrp_bench,
+            self.timer_stats,
+            self.resource_usage,
+            self._bench_compression,
+        )
+
+    # .. Per-invocation statistics and resources ..............................
+
+    @property
+    def timer_stats(self) -> Dict[str, Any]:
+        """Per-invocation statistics of the cumulative timers, by name
+        (:class:`~utopya_backend._stats.TimerStats`)."""
+        out = {}
+        for name, t in self._timers.items():
+            st = getattr(t, "stats", None)
+            if st is not None:
+                out[name] = st
+        return out
+
+    @property
+    def resource_usage(self) -> Dict[str, float]:
+        """CPU seconds (user, system, both) of the process since the model
+        was created, the ``simulation`` wall time, and the peak RSS."""
+        sim = self._timers.get("simulation")
+        wall = sim.elapsed if sim is not None else float("nan")
+        return _stats.process_resources(
+            getattr(self, "_bench_cpu_start", None), wall
+        )
+
+    def format_timer_stats(self) -> str:
+        """Per cumulative timer: count, mean, p50, p90, p99 and max per
+        invocation; then CPU time against wall time and the peak RSS."""
+        stats = self.timer_stats
+        w = max([15] + [len(n) for n in stats])
+        head = ["count", "mean", "p50", "p90", "p99", "max"]
+        lines = [
+            "Per invocation:",
+            f"  {'timer':>{w}s}" + "".join(f"  {h:>9s}" for h in head),
+        ]
+        for name, st in stats.items():
+            fig = st.summary()
+            cells = [str(st.count)] + [
+                "-" if fig[k] is None else format_time(fig[k])
+                for k in ("mean", "p50", "p90", "p99", "max")
+            ]
+            lines.append(
+                f"  {name:>{w}s}" + "".join(f"  {c:>9s}" for c in cells)
+            )
+        lines.append("")
+        lines.append(_stats.format_resources(self.resource_usage))
+        return "\n".join(lines)
 
     # .. Hooks into the model .................................................
 

@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional
 import h5py
 import numpy as np
 
+from . import _reportstats
 from ._timefmt import format_time
 
 __all__ = [
@@ -57,6 +58,13 @@ class BenchmarkData:
     """False if the run ended without writing ``total`` (it was killed):
     the totals are then the cumulative timers' values at the last stored
     row."""
+    stats: Dict[str, Any] = field(default_factory=dict)
+    """Per-invocation statistics of the cumulative timers (``TimerStats``
+    by name), if stored."""
+    resources: Dict[str, Any] = field(default_factory=dict)
+    """CPU seconds, wall seconds and peak RSS of the run, if stored."""
+    config: Optional[Dict[str, Any]] = None
+    """The universe's stored config (run directories only)."""
 
     @property
     def last_n_iterations(self) -> Optional[int]:
@@ -207,6 +215,10 @@ def _read_group(path: str, model: str, grp: h5py.Group) -> BenchmarkData:
         n: (int(counts[i]) if counts is not None else None)
         for i, n in enumerate(names)
     }
+    try:
+        _reportstats.attach(grp, data)
+    except ValueError as exc:
+        raise ReportError(f"{path}: {exc}") from None
     return data
 
 
@@ -322,6 +334,7 @@ def load_path(path: str, *, model: Optional[str] = None) -> Dict[str, Any]:
                 f"{path}: none of its {len(files)} universes could be read; "
                 f"first: {skipped[0]['error']}"
             )
+        _reportstats.attach_configs(items)
         return dict(kind="run", items=items, skipped=skipped)
     return dict(
         kind="file",
@@ -495,6 +508,7 @@ def to_json(loaded: Dict[str, Any]) -> Dict[str, Any]:
     if loaded["kind"] == "run":
         out.update(universe_summary(loaded["items"]))
         out["skipped"] = list(loaded.get("skipped", []))
+    _reportstats.json_extras(loaded, out)
     return _plain(out)
 
 
@@ -533,6 +547,12 @@ def plot(loaded: Dict[str, Any], out_png: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if loaded["kind"] == "run":
+        # Small multiples, one panel per universe: legible for any number.
+        from .plots import plot_sweep
+
+        plot_sweep(loaded, plot_path(out_png), exact=True)
+        return
     datas = [d for ds in loaded["items"].values() for d in ds]
     fig, (ax1, ax2) = plt.subplots(
         2, 1, figsize=(8, 7), sharex=True, constrained_layout=True
