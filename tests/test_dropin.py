@@ -229,3 +229,12 @@ def test_signal_stop_leaves_the_epilog_out_of_full_iteration(
     assert m.timers["epilog"].elapsed >= 0.3
     assert m.timers["full_iteration"].elapsed < 0.3
     assert m.timers["full_iteration"].invocations == 4  # times 0 to 3
+
+
+def test_the_users_config_is_not_mutated(use_impl, make_cfg):
+    from _models import BenchWalker
+
+    bench = dict(show_on_exit=False)
+    m = BenchWalker(cfg_file_path=make_cfg(model=dict(benchmark=bench)))
+    assert m.root_cfg["MyModel"]["benchmark"] == bench  # as loaded
+    assert "benchmark" not in m.cfg  # what setup() saw

@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from . import _core, _stats
+from ._bench_options import read_benchmark_cfg
+from ._bench_summary import (
+    DEFAULT_INFO_FSTR,
+    format_stats_table,
+    format_timer_lines,
+)
 from ._core import Timer
-from ._timefmt import format_time
-from .io._layout import block_chunks, linked_coords
+from .io._benchmark import create_cumulative, write_total
 from .io._sink import DatasetSink
-from .model import _config
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import BaseModel as _MixinBase
@@ -50,34 +54,6 @@ DEFAULT_TIMERS_CUMULATIVE: Tuple[str, ...] = (
     "full_iteration",
 )
 """Names of the cumulative timers of :class:`ModelBenchmarkMixin`."""
-
-_DTYPES = ("float16", "float32", "float64")
-_N_ITER_DSET = "cumulative_n_iterations"
-_BOOL_OPTIONS = ("enabled", "show_on_exit", "add_to_monitor", "write")
-# A sample row of the format keys of format_elapsed_info, to try a format.
-_INFO_SAMPLE: Dict[str, Any] = dict(
-    name="simulation",
-    seconds=1.5,
-    time_str="1.50s",
-    w=10,
-    max_seconds=3.0,
-    percent_of_max=50.0,
-    count=3,
-    mean=0.5,
-)
-# Keyword arguments of format_elapsed_info that are not format keys.
-_INFO_KWARGS: Dict[str, Tuple[Any, str]] = dict(
-    sort=(lambda v: isinstance(v, bool), "true or false (a boolean)"),
-    width=(
-        lambda v: v is None
-        or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
-        "null or an int >= 0",
-    ),
-    ms_precision=(
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-        "an int >= 0",
-    ),
-)
 
 
 class ModelBenchmarkMixin(_MixinBase):
@@ -137,7 +113,7 @@ class ModelBenchmarkMixin(_MixinBase):
         group_name: str = "benchmark",
         compression: int = 3,
         dtype: str = "float32",
-        info_fstr: str = "  {name:>15s} : {time_str:s}",
+        info_fstr: str = DEFAULT_INFO_FSTR,
         info_kwargs: Optional[dict] = None,
     ) -> None:
         """Apply the ``benchmark`` options of the model config.
@@ -174,85 +150,15 @@ class ModelBenchmarkMixin(_MixinBase):
 
     def _read_benchmark_cfg(self, bench_cfg: Any, model_name: str) -> dict:
         """Check the ``benchmark`` entry; errors name key, value and file."""
-        path = getattr(self, "_cfg_file_path", "<unknown>")
-        key = f"{model_name}.benchmark"
-        if bench_cfg is None:
-            return {}
-        if not isinstance(bench_cfg, dict):
-            raise _config.invalid(key, bench_cfg, path, "a mapping")
         params = inspect.signature(self._configure_benchmark).parameters
-        valid = [p for p in params if params[p].kind is params[p].KEYWORD_ONLY]
-        for opt in bench_cfg:
-            if opt not in valid:
-                raise _config.ConfigError(
-                    f"Invalid option {opt!r} for key '{key}' in config file "
-                    f"{path}; valid options: {', '.join(valid)}"
-                )
-        checks = {
-            "dtype": (lambda v: v in _DTYPES, f"one of {', '.join(_DTYPES)}"),
-            "compression": (
-                lambda v: isinstance(v, int)
-                and not isinstance(v, bool)
-                and 0 <= v <= 9,
-                "an int from 0 to 9",
-            ),
-            "group_name": (
-                lambda v: isinstance(v, str) and v and "/" not in v,
-                "a non-empty name without '/'",
-            ),
-            "info_fstr": (lambda v: isinstance(v, str), "a format string"),
-            "info_kwargs": (
-                lambda v: v is None or isinstance(v, dict),
-                "a mapping",
-            ),
-        }
-        for opt in _BOOL_OPTIONS:
-            checks[opt] = (
-                lambda v: isinstance(v, bool),
-                "true or false (a boolean)",
-            )
-        for opt, (ok, expected) in checks.items():
-            if opt in bench_cfg and not ok(bench_cfg[opt]):
-                raise _config.invalid(
-                    f"{key}.{opt}", bench_cfg[opt], path, expected
-                )
-        # A bad line format would only fail when the summary is built, at
-        # the end of the run: try it now on a row of sample values.
-        kwargs = dict(bench_cfg.get("info_kwargs") or {})
-        fstr = kwargs.pop("info_fstr", bench_cfg.get("info_fstr"))
-        fstr_key = f"{key}.info_kwargs.info_fstr"
-        if "info_fstr" not in (bench_cfg.get("info_kwargs") or {}):
-            fstr_key = f"{key}.info_fstr"
-        for kw, (ok, expected) in _INFO_KWARGS.items():
-            if kw in kwargs and not ok(kwargs.pop(kw)):
-                raise _config.invalid(
-                    f"{key}.info_kwargs.{kw}",
-                    bench_cfg["info_kwargs"][kw],
-                    path,
-                    expected,
-                )
-        clash = [k for k in kwargs if k in _INFO_SAMPLE]
-        if clash:
-            raise _config.invalid(
-                f"{key}.info_kwargs",
-                clash[0],
-                path,
-                "extra format keys other than the built-in ones: "
-                + ", ".join(_INFO_SAMPLE),
-            )
-        if fstr is not None:
-            try:
-                str(fstr).format(**_INFO_SAMPLE, **kwargs)
-            except Exception as exc:
-                raise _config.invalid(
-                    fstr_key,
-                    fstr,
-                    path,
-                    "a format string with the keys "
-                    + ", ".join(list(_INFO_SAMPLE) + list(kwargs))
-                    + f" ({type(exc).__name__}: {exc})",
-                ) from None
-        return bench_cfg
+        return read_benchmark_cfg(
+            bench_cfg,
+            key=f"{model_name}.benchmark",
+            cfg_file=getattr(self, "_cfg_file_path", "<unknown>"),
+            valid=[
+                p for p in params if params[p].kind is params[p].KEYWORD_ONLY
+            ],
+        )
 
     # .. Adding and controlling timers ........................................
 
@@ -371,28 +277,15 @@ class ModelBenchmarkMixin(_MixinBase):
         """
         if info_fstr is None:
             info_fstr = getattr(
-                self, "_time_elapsed_info_fstr", "  {name:>15s} : {time_str:s}"
+                self, "_time_elapsed_info_fstr", DEFAULT_INFO_FSTR
             )
-        rows = [(k, t.elapsed, t.invocations) for k, t in self._timers.items()]
-        if sort:
-            rows.sort(key=lambda r: r[1], reverse=True)
-        w = width if width else max([1] + [len(r[0]) for r in rows])
-        max_seconds = max([0.0] + [r[1] for r in rows])
-        return "\n".join(
-            info_fstr.format(
-                name=name,
-                seconds=seconds,
-                time_str=format_time(seconds, ms_precision=ms_precision),
-                w=w,
-                max_seconds=max_seconds,
-                percent_of_max=(
-                    100 * seconds / max_seconds if max_seconds > 0 else 0.0
-                ),
-                count=count,
-                mean=seconds / count if count else 0.0,
-                **kwargs,
-            )
-            for name, seconds, count in rows
+        return format_timer_lines(
+            self._timers.values(),
+            info_fstr,
+            sort=sort,
+            width=width,
+            ms_precision=ms_precision,
+            **kwargs,
         )
 
     # .. Writing ..............................................................
@@ -434,36 +327,14 @@ class ModelBenchmarkMixin(_MixinBase):
 
     def _create_cumulative(self, names: List[str]) -> DatasetSink:
         """The datasets of one row per data write, and their sink."""
-        grp = self._dgrp_bench
-        kw = dict(compression=self._bench_compression, shuffle=True)
-        n_cols = len(names)
-        dtype = np.dtype(self._bench_dtype)
-        rows = grp.create_dataset(
-            "cumulative",
-            (0, n_cols),
-            maxshape=(None, n_cols),
-            chunks=block_chunks((n_cols,), dtype.itemsize, None),
-            dtype=dtype,
-            **kw,
-        )
-        n_iter = grp.create_dataset(
-            _N_ITER_DSET,
-            (0,),
-            maxshape=(None,),
-            chunks=block_chunks((), 8, None),
-            dtype=np.int64,
-            **kw,
-        )
-        rows.attrs["dim_names"] = ["n_iterations", "label"]
-        rows.attrs["coords_mode__label"] = "values"
-        rows.attrs["coords__label"] = names
-        # Valid from the first row on, so a killed run still loads; a
-        # regular write pattern becomes start_and_step at the end.
-        for key, value in linked_coords("n_iterations", _N_ITER_DSET).items():
-            rows.attrs[key] = value
-        n_iter.attrs["dim_names"] = ["n_iterations"]
         assert self._output is not None, "the output file exists"
-        return DatasetSink(rows, n_iter, flusher=self._output.flusher)
+        return create_cumulative(
+            self._dgrp_bench,
+            names,
+            dtype=self._bench_dtype,
+            compression=self._bench_compression,
+            flusher=self._output.flusher,
+        )
 
     def _finish_benchmark(self) -> None:
         """Stop the timers, write ``total`` and pending rows, log a summary.
@@ -495,19 +366,12 @@ class ModelBenchmarkMixin(_MixinBase):
             rows.flush()
         if self._bench_sink is not None:
             self._bench_sink.finish_coords("n_iterations")
-        elapsed = self.elapsed
-        ds = self._dgrp_bench.create_dataset(
-            "total",
-            data=np.array(list(elapsed.values()), dtype=self._bench_dtype),
+        write_total(
+            self._dgrp_bench,
+            self._timers.values(),
+            dtype=self._bench_dtype,
             compression=self._bench_compression,
         )
-        ds.attrs["dim_names"] = ["label"]
-        ds.attrs["coords_mode__label"] = "values"
-        ds.attrs["coords__label"] = list(elapsed)
-        # For reports: how often each timer ran (mean per invocation).
-        ds.attrs["invocations"] = [
-            t.invocations for t in self._timers.values()
-        ]
         _stats.write_stats(
             self._dgrp_bench,
             self.timer_stats,
@@ -541,25 +405,7 @@ class ModelBenchmarkMixin(_MixinBase):
     def format_timer_stats(self) -> str:
         """Per cumulative timer: count, mean, p50, p90, p99 and max per
         invocation; then CPU time against wall time and the peak RSS."""
-        stats = self.timer_stats
-        w = max([15] + [len(n) for n in stats])
-        head = ["count", "mean", "p50", "p90", "p99", "max"]
-        lines = [
-            "Per invocation:",
-            f"  {'timer':>{w}s}" + "".join(f"  {h:>9s}" for h in head),
-        ]
-        for name, st in stats.items():
-            fig = st.summary()
-            cells = [str(st.count)] + [
-                "-" if fig[k] is None else format_time(fig[k])
-                for k in ("mean", "p50", "p90", "p99", "max")
-            ]
-            lines.append(
-                f"  {name:>{w}s}" + "".join(f"  {c:>9s}" for c in cells)
-            )
-        lines.append("")
-        lines.append(_stats.format_resources(self.resource_usage))
-        return "\n".join(lines)
+        return format_stats_table(self.timer_stats, self.resource_usage)
 
     # .. Hooks into the model .................................................
 
@@ -572,8 +418,9 @@ class ModelBenchmarkMixin(_MixinBase):
         )
 
     def _invoke_setup(self) -> None:
-        # Checked in _check_root_cfg; setup() must not see the entry.
-        self.cfg.pop("benchmark", None)
+        # Checked in _check_root_cfg; setup() must not see the entry, and
+        # the user's config (root_cfg) stays as it was loaded.
+        self._cfg = {k: v for k, v in self.cfg.items() if k != "benchmark"}
         self._configure_benchmark(**self._bench_cfg)
         self.start_timer("setup")
         super()._invoke_setup()
