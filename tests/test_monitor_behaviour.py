@@ -167,6 +167,7 @@ def test_long_non_string_key():
         "latin é ÿ",
         "bmp € \u2028 \ufeff",
         "astral \U0001f600",
+        "escape boundaries \x1f \x20 \x7e \x7f \xff \u0100 \uffff \U00010000",
         "",
         "   spaces   ",
         "- dash",

@@ -32,10 +32,12 @@ from utopya_backend._timefmt import format_time
         (999.6e-9, "1000ns"),  # rounds up but stays in its unit
         (1.4e-9, "1ns"),
         (1.6e-9, "2ns"),
+        (500.4999999998e-9, "500ns"),  # exactly 1e9 ns per second
         # 1 µs to 1 ms: one decimal fewer than ms_precision
         (1e-6, "1.0µs"),
         (12.34e-6, "12.3µs"),
         (12.36e-6, "12.4µs"),
+        (500.04999e-6, "500.0µs"),  # exactly 1e6 µs per second
         (999.9e-6, "999.9µs"),
         (999.97e-6, "1000.0µs"),
         # 1 ms to 1 s
