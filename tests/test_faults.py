@@ -73,7 +73,7 @@ def _wait_for_lines(proc, n):
     return lines
 
 
-def _check_file(out, *, finished):
+def _check_file(out):
     with h5py.File(out, "r") as f:
         x = f["M/x"]
         bench = f["M/benchmark"]
@@ -115,7 +115,7 @@ def test_signal_mid_run(tmp_path, sig, where):
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig, stderr
     assert marker.read_text() == "False"
-    n = _check_file(out, finished=False)
+    n = _check_file(out)
     assert 5 <= n < 100_000
     assert "Elapsed times" in stderr  # summary still shown
 
@@ -127,7 +127,7 @@ def test_second_signal_during_handling(tmp_path):
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
     assert proc.returncode in (128 + signal.SIGUSR1, 128 + signal.SIGTERM)
-    _check_file(out, finished=False)
+    _check_file(out)
 
 
 def test_many_rows_then_signal_keeps_all_rows(tmp_path):
@@ -140,7 +140,7 @@ def test_many_rows_then_signal_keeps_all_rows(tmp_path):
     proc.send_signal(signal.SIGUSR1)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGUSR1, stderr
-    assert _check_file(out, finished=False) > seen
+    assert _check_file(out) > seen
 
 
 @pytest.mark.parametrize("where", ["perform_step", "write_data", "monitor"])
@@ -168,7 +168,7 @@ Model(cfg_file_path=sys.argv[1]).run()
     )
     assert res.returncode == 1
     assert f"ValueError: broken {where}" in res.stderr
-    n = _check_file(out, finished=False)
+    n = _check_file(out)
     # perform_step fails in the step from time 7; the others once time is 7,
     # before it was written.
     assert n == (8 if where == "perform_step" else 7)

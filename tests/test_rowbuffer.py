@@ -246,6 +246,14 @@ def test_twins_share_error_text(impl):
         out.append(str(err.value))
         msgs.append(out)
     assert msgs[0] == msgs[1]
+    assert msgs[0] == [
+        "Cannot append to w: got shape (3,) and dtype int64, expected shape "
+        "(2,) and dtype float32; the shapes differ; nothing appended",
+        "Cannot append to w: got shape (2,) and dtype <U1, expected shape "
+        "(2,) and dtype float32; numpy does not cast <U1 to float32 within "
+        "its kind; nothing appended",
+        "Cannot append to w: it holds at most 1 rows",
+    ]
 
 
 # .. Stateful: the buffer against a plain list ................................
