@@ -175,12 +175,6 @@ def test_valid_entries_are_accepted(make_cfg, override):
     assert os.path.exists(output_path(cfg))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: the config check lets log_levels.model: null pass "
-    "(null is skipped for model as for backend), then the model's setup "
-    "fails with a plain ValueError that names neither key nor file",
-)
 def test_null_model_log_level_is_a_config_error(make_cfg):
     cfg = make_cfg(log_levels=dict(model=None, backend="info"))
     assert refused(cfg) == (

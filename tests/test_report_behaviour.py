@@ -424,6 +424,8 @@ def test_json_of_a_file(tmp_path):
         writes=2,
         complete=True,
         last_n_iterations=10,
+        per_invocation={},  # no statistics stored in this group
+        resources={},
     )
     assert type(b["writes"]) is int and type(b["complete"]) is bool
 
@@ -655,29 +657,6 @@ def test_plot_of_a_file(tmp_path, monkeypatch):
     assert [t.get_text() for t in ax2.get_legend().get_texts()] == [
         "full_iteration"
     ]
-
-
-def test_plot_of_a_run_directory_tags_each_universe(tmp_path, monkeypatch):
-    for n in (1, 2):
-        d = tmp_path / "data" / f"uni{n}"
-        d.mkdir(parents=True)
-        write_group(
-            d / "data.h5",
-            totals=dict(simulation=2.0),
-            cumulative=[[0.0, 0.0, 0.0], [n, 0.5, 0.25]],
-        )
-    universe(tmp_path, "uni3", 1.0)  # no rows: not plotted
-    ax1, ax2 = plotted(
-        monkeypatch, report.load_path(str(tmp_path)), tmp_path / "p.png"
-    )
-    assert [line.get_label() for line in ax1.lines] == [
-        f"{name} (uni{n})" for n in (1, 2) for name in LABELS
-    ]
-    assert [line.get_label() for line in ax2.lines] == [
-        "full_iteration (uni1)",
-        "full_iteration (uni2)",
-    ]
-    np.testing.assert_allclose(ax2.lines[1].get_ydata(), [2e5])
 
 
 def test_plot_without_per_iteration_figures_has_no_second_legend(

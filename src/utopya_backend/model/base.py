@@ -417,7 +417,11 @@ class BaseModel(abc.ABC):
             raise _config.invalid("log_levels", levels, path, "a mapping")
         req(levels, "model", path, prefix="log_levels.")
         for key, value in levels.items():
-            if key not in ("model", "backend") or value is None:
+            # A null backend level leaves the backend logger as it is; the
+            # model's level must be given.
+            if key not in ("model", "backend") or (
+                key == "backend" and value is None
+            ):
                 continue
             try:
                 _get_level(value)
