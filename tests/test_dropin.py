@@ -238,3 +238,15 @@ def test_the_users_config_is_not_mutated(use_impl, make_cfg):
     m = BenchWalker(cfg_file_path=make_cfg(model=dict(benchmark=bench)))
     assert m.root_cfg["MyModel"]["benchmark"] == bench  # as loaded
     assert "benchmark" not in m.cfg  # what setup() saw
+
+
+def test_seed_zero_for_the_global_rngs_seeds_them(use_impl, make_cfg):
+    import random
+
+    import numpy as np
+
+    Walker(cfg_file_path=make_cfg(seed_numpy_rng=0, seed_system_rng=0))
+    a = (np.random.random(), random.random())
+    np.random.seed(0)
+    random.seed(0)
+    assert a == (np.random.random(), random.random())

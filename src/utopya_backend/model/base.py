@@ -597,10 +597,11 @@ class BaseModel(abc.ABC):
         them to stay reproducible."""
         self.log.info("Creating shared RNG (seed: %s) ...", seed)
         rng = np.random.default_rng(seed, **rng_kwargs)
-        if seed_numpy_rng not in (None, False):
+        # `is`, not `in (None, False)`: 0 == False, but 0 is a seed.
+        if seed_numpy_rng is not None and seed_numpy_rng is not False:
             s = seed + 1 if seed_numpy_rng is True else seed_numpy_rng
             np.random.seed(s)
-        if seed_system_rng not in (None, False):
+        if seed_system_rng is not None and seed_system_rng is not False:
             s = seed + 2 if seed_system_rng is True else seed_system_rng
             random.seed(s)
         return rng
