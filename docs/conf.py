@@ -58,29 +58,13 @@ nitpicky = True
 # without intersphinx (the build must not need the network) they cannot be
 # linked, and they are not ours to document.
 _external = [
-    "abc.ABC",
-    "argparse.Namespace",
-    "Callable",
-    "Path",
-    "ModuleType",
-    "h5py.Dataset",
-    "h5py.Group",
-    "h5py.File",
-    "h5py._hl.dataset.Dataset",
-    "h5py._hl.group.Group",
-    "h5py._hl.files.File",
+    "h5py._hl.dataset.Dataset",  # h5py.Dataset, by its defining module
+    "h5py._hl.group.Group",  # h5py.Group
     "logging.Logger",
-    "np.dtype",
-    "np.ndarray",
-    "np.random.Generator",
-    "numpy.dtype",
     "numpy.ndarray",
-    "numpy.random.Generator",
-    "numpy.random._generator.Generator",
+    "numpy.random._generator.Generator",  # numpy.random.Generator
     "signal.Signals",
     "types.ModuleType",
-    "yaml.SafeLoader",
-    "yaml.CSafeLoader",
 ]
 nitpick_ignore = [("py:class", name) for name in _external]
 nitpick_ignore += [
@@ -88,11 +72,6 @@ nitpick_ignore += [
     # run (BaseModel.run): the mixin itself has none, so it cannot resolve.
     # Remove once that docstring says :meth:`~.model.BaseModel.run`.
     ("py:meth", "run"),
-]
-# Typing names and builtins that the signatures spell as plain text.
-nitpick_ignore_regex = [
-    ("py:class", r"typing\..*"),
-    ("py:class", r"collections\.abc\..*"),
 ]
 
 
