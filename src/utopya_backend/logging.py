@@ -34,7 +34,7 @@ _logging.addLevelName(TRACE, "TRACE")
 _logging.basicConfig(format=DEFAULT_LOG_FORMAT, level=LOG_LEVELS["info"])
 
 backend_logger = _logging.getLogger()
-"""The backend-wide logger: the root logger; models may change its level."""
+"""The backend-wide logger (the root logger); models may change its level."""
 
 
 def get_level(s: str) -> int:

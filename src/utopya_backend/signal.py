@@ -34,7 +34,9 @@ def _handle_signal(signum, frame) -> None:
 def attach_signal_handlers(
     *, for_stop_conds: bool = True, for_interrupts: bool = True
 ) -> None:
-    """Install :func:`_handle_signal` for stop conditions and interrupts.
+    """Install a handler for stop conditions and interrupts.
+
+    The handler only records the signal in :data:`SIGNAL_INFO`.
 
     Args:
         for_stop_conds: Handle :data:`SIG_STOPCOND`.

@@ -63,6 +63,7 @@ class TimeSeriesWriter:
         return self._buffer.flush()
 
     def __len__(self) -> int:
+        """The number of rows appended (written or pending)."""
         return len(self._buffer)
 
     @property
