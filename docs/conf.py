@@ -71,7 +71,6 @@ nitpick_ignore += [
     # ModelBenchmarkMixin's docstring says :meth:`run`, meaning the model's
     # run (BaseModel.run): the mixin itself has none, so it cannot resolve.
     # Remove once that docstring says :meth:`~.model.BaseModel.run`.
-    ("py:meth", "run"),
 ]
 
 

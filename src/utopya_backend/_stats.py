@@ -96,7 +96,7 @@ class TimerStats:
     """Statistics of one timer's segment durations (segments = invocations).
 
     Exact integers in ns (``sum_sq_ns2`` in ns²) plus the histogram counts;
-    the properties give seconds. Add two with ``+`` (or :func:`merge`) to
+    the properties give seconds. Add two with ``+`` (or ``merge``) to
     combine runs or universes of the same timer.
     """
 
@@ -220,7 +220,7 @@ class TimerStats:
         )
 
     def row(self) -> List[float]:
-        """The values of :data:`STAT_COLUMNS` (NaN where undefined)."""
+        """The values of ``STAT_COLUMNS`` (NaN where undefined)."""
         nan = float("nan")
 
         def f(v: Optional[float]) -> float:

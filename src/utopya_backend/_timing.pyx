@@ -276,8 +276,8 @@ cdef class Timer:
 
     @property
     def stats(self):
-        """Statistics of the segments (invocations) so far: a
-        :class:`~utopya_backend._stats.TimerStats`, None if one-shot."""
+        """Statistics of the segments (invocations) so far, as a
+        :class:`~utopya_backend._stats.TimerStats`; None if one-shot."""
         if self._stats is NULL:
             return None
         counts = np.empty(N_BUCKETS, dtype=np.int64)

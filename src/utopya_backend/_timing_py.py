@@ -240,8 +240,8 @@ class Timer:
 
     @property
     def stats(self) -> Optional[TimerStats]:
-        """Statistics of the segments (invocations) so far: a
-        :class:`~utopya_backend._stats.TimerStats`, None if one-shot."""
+        """Statistics of the segments (invocations) so far, as a
+        :class:`~utopya_backend._stats.TimerStats`; None if one-shot."""
         if self._stats is None:
             return None
         n, total, lo, hi, sumsq = self._stats

@@ -65,7 +65,8 @@ class ModelBenchmarkMixin(_MixinBase):
             ...
 
     Options come from the model config's ``benchmark`` entry; see
-    :meth:`_configure_benchmark`. At the end of :meth:`run` (also after a
+    :meth:`_configure_benchmark`. At the end of
+    :meth:`~utopya_backend.model.BaseModel.run` (also after a
     signal or an exception) all timers are stopped, the group
     ``benchmark`` holds ``total`` (every timer) and ``cumulative`` (one row
     per data write), and a summary is logged.
