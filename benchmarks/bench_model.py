@@ -87,7 +87,7 @@ class BufferSuite:
                 "rows", (4,), "f8", sink, labelled=True
             )
             row = np.zeros(4)
-            for i in range(1_000_000):
+            for _ in range(1_000_000):
                 buf.append(row)
             buf.flush()
             assert n_iter.shape == (1_000_000,)

@@ -131,23 +131,35 @@ def test_stubs_match_compiled_module(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-CIMPORT_PYX = """
-# cython: language_level=3
-from utopya_backend._timing cimport Timer
+KERNEL = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)),
+    os.pardir,
+    "examples",
+    "cython",
+    "kernel.pyx",
+)
 
-def spin(Timer t, long n):
-    cdef long i
-    with nogil:
-        for i in range(n):
-            t.c_unpause()
-            t.c_pause()
-    return t.invocations
+# README's example (examples/cython/kernel.pyx), plus a misuse.
+with open(KERNEL) as _f:
+    CIMPORT_PYX = (
+        _f.read()
+        + """
 
 def pause_twice(Timer t):
     t.c_unpause()
     t.c_pause()
     t.c_pause()
 """
+    )
+
+
+def test_readme_shows_the_compiled_cython_example():
+    readme = os.path.join(os.path.dirname(KERNEL), os.pardir, os.pardir)
+    with open(os.path.join(readme, "README.md")) as f:
+        text = f.read()
+    with open(KERNEL) as f:
+        assert "```cython\n" + f.read() + "```" in text
+
 
 CIMPORT_SETUP = """
 from setuptools import Extension, setup
@@ -190,7 +202,7 @@ def test_cython_code_can_cimport_timer(tmp_path):
                 import cimport_demo
                 from utopya_backend.benchmark import Timer
                 t = Timer("kernel")
-                print(cimport_demo.spin(t, 1000), t.elapsed > 0)
+                print(cimport_demo.kernel(t, 1000), t.elapsed > 0)
                 try:
                     cimport_demo.pause_twice(Timer("x"))
                 except RuntimeError as e:

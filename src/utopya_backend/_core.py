@@ -26,10 +26,15 @@ else:
             raise
         import warnings
 
+        # Once per process: this module is imported once, and the
+        # "default" action shows a warning once per place it comes from.
         warnings.warn(
             "utopya_backend: the compiled core could not be imported "
-            f"({_err}); using the slower pure-Python twin. Has it been "
-            "compiled?",
+            f"({_err}); using the slower pure-Python twin (same results). "
+            "Install a wheel or reinstall with a C compiler to get it; to "
+            "choose the twin explicitly and silence this, set "
+            "UTOPYA_BACKEND_NO_EXTENSIONS=1, or ignore the warning with "
+            "PYTHONWARNINGS=ignore:utopya_backend:RuntimeWarning",
             RuntimeWarning,
             stacklevel=2,
         )

@@ -11,6 +11,8 @@ from libc.stdint cimport int64_t
 
 from ._timing cimport IterationTimers, ub_monotonic_ns
 
+from ._checks import check_loop_plan
+
 __all__ = ["LoopPlan", "run_iterations"]
 
 
@@ -73,23 +75,27 @@ cdef class LoopPlan:
         write_data=None,
         time_writes=True,
         perform_step=None,
-        int64_t time=0,
-        int64_t num_steps=0,
-        int64_t write_start=0,
-        int64_t write_every=1,
+        time=0,
+        num_steps=0,
+        write_start=0,
+        write_every=1,
         pre_iterate=None,
         post_iterate=None,
         show_info=None,
         trigger_monitor=None,
         on_deadline=None,
-        int64_t deadline_ns=0,
+        deadline_ns=0,
         check_signals=None,
         check_signals_always=False,
-        dict signal_info=None,
-        IterationTimers timers=None,
+        signal_info=None,
+        timers=None,
     ):
-        if write_every < 1:
-            raise ValueError(f"write_every must be >= 1, got {write_every}")
+        # Same checks and text as the twin (_loop_py.LoopPlan).
+        check_loop_plan(
+            IterationTimers, timers, signal_info, time=time,
+            num_steps=num_steps, write_start=write_start,
+            write_every=write_every, deadline_ns=deadline_ns,
+        )
         self.model = model
         self.should_iterate = should_iterate
         self.iterate = iterate

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time as _time
 from typing import Any, Callable, Optional
 
+from ._checks import check_loop_plan
 from ._timing_py import IterationTimers
 
 __all__ = ["LoopPlan", "run_iterations"]
@@ -71,23 +72,17 @@ class LoopPlan:
         signal_info: Optional[dict] = None,
         timers: Optional[IterationTimers] = None,
     ) -> None:
-        for key, value in dict(
+        # Same checks and text as the compiled plan.
+        check_loop_plan(
+            IterationTimers,
+            timers,
+            signal_info,
             time=time,
             num_steps=num_steps,
             write_start=write_start,
             write_every=write_every,
             deadline_ns=deadline_ns,
-        ).items():
-            # The compiled plan holds these in int64.
-            if not -(2**63) <= value < 2**63:
-                raise OverflowError(f"{key}={value} does not fit in int64")
-        if write_every < 1:
-            raise ValueError(f"write_every must be >= 1, got {write_every}")
-        if timers is not None and not isinstance(timers, IterationTimers):
-            raise TypeError(
-                f"Argument 'timers' has incorrect type (expected "
-                f"IterationTimers, got {type(timers).__name__})"
-            )
+        )
         self.model = model
         self.should_iterate = should_iterate
         self.iterate = iterate
@@ -140,7 +135,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
         full, inner, now = (
             timers.full_iteration,
             timers.model_iteration,
-            timers.now,
+            timers._now,
         )
 
     while True:
@@ -215,5 +210,5 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
 def _stop(timers: Any, code: Any) -> Any:
     # As in the C version: the iteration ends here, before the epilog.
     if timers is not None and timers.full_iteration._running:
-        timers.full_iteration._pause_at(timers.now())
+        timers.full_iteration._pause_at(timers._now())
     return code

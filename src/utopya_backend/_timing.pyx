@@ -14,6 +14,8 @@ from ._rowbuffer cimport RowBuffer
 
 import weakref
 
+from ._checks import check_iteration_timers as _check_iteration_timers
+
 import numpy as np
 
 __all__ = ["Timer", "IterationTimers", "monotonic_ns"]
@@ -350,28 +352,19 @@ cdef class IterationTimers:
             ``len(columns)`` values, or None to record nothing.
     """
 
-    def __init__(self, Timer full_iteration, Timer model_iteration,
-                 Timer write_data, columns=(), RowBuffer rows=None):
-        funcs = {
-            id(t._time_func)
+    def __init__(self, full_iteration, model_iteration, write_data,
+                 columns=(), rows=None):
+        # Same checks and text as the twin (_timing_py.IterationTimers).
+        columns = _check_iteration_timers(
+            Timer, RowBuffer, full_iteration, model_iteration, write_data,
+            columns, rows,
+        )
+        if len({
+            id((<Timer>t)._time_func)
             for t in (full_iteration, model_iteration, write_data)
-        }
-        if len(funcs) != 1:
+        }) != 1:
             raise ValueError(
                 "The iteration timers must share one clock (time_func)"
-            )
-        columns = tuple(columns)
-        for t in columns:
-            if not isinstance(t, Timer):
-                raise TypeError(f"Expected Timer objects, got {t!r}")
-        if rows is not None and (
-            rows.dtype != np.float64
-            or rows.row_shape != (len(columns),)
-            or not rows.labelled
-        ):
-            raise ValueError(
-                f"rows must be a labelled float64 buffer with rows of shape "
-                f"({len(columns)},), got {rows!r}"
             )
         self.full_iteration = full_iteration
         self.model_iteration = model_iteration

@@ -12,8 +12,7 @@ import time
 import weakref
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
-import numpy as np
-
+from ._checks import check_iteration_timers
 from ._rowbuffer_py import RowBuffer
 
 __all__ = ["Timer", "IterationTimers", "monotonic_ns"]
@@ -326,11 +325,11 @@ class IterationTimers:
     """
 
     __slots__ = (
-        "full_iteration",
-        "model_iteration",
-        "write_data",
-        "columns",
-        "rows",
+        "_full_iteration",
+        "_model_iteration",
+        "_write_data",
+        "_columns",
+        "_rows",
     )
 
     def __init__(
@@ -341,47 +340,42 @@ class IterationTimers:
         columns: Iterable[Timer] = (),
         rows: Optional[RowBuffer] = None,
     ) -> None:
-        timers = (full_iteration, model_iteration, write_data)
-        for t in timers:
-            if not isinstance(t, Timer):
-                raise TypeError(f"Expected Timer objects, got {t!r}")
-        if rows is not None and not isinstance(rows, RowBuffer):
-            raise TypeError(
-                f"Argument 'rows' has incorrect type (expected RowBuffer, "
-                f"got {type(rows).__name__})"
-            )
-        if len({id(t._time_func) for t in timers}) != 1:
+        cols = check_iteration_timers(
+            Timer,
+            RowBuffer,
+            full_iteration,
+            model_iteration,
+            write_data,
+            columns,
+            rows,
+        )
+        clocks = (full_iteration, model_iteration, write_data)
+        if len({id(t._time_func) for t in clocks}) != 1:
             raise ValueError(
                 "The iteration timers must share one clock (time_func)"
             )
-        cols = tuple(columns)
-        for t in cols:
-            if not isinstance(t, Timer):
-                raise TypeError(f"Expected Timer objects, got {t!r}")
-        if rows is not None and (
-            rows.dtype != np.float64
-            or rows.row_shape != (len(cols),)
-            or not rows.labelled
-        ):
-            raise ValueError(
-                f"rows must be a labelled float64 buffer with rows of shape "
-                f"({len(cols)},), got {rows!r}"
-            )
-        self.full_iteration = full_iteration
-        self.model_iteration = model_iteration
-        self.write_data = write_data
-        self.columns = cols
-        self.rows = rows
+        self._full_iteration = full_iteration
+        self._model_iteration = model_iteration
+        self._write_data = write_data
+        self._columns = cols
+        self._rows = rows
 
-    def now(self) -> int:
-        return self.full_iteration._now()
+    # Read-only, as the compiled class's attributes are.
+    full_iteration = property(lambda self: self._full_iteration)
+    model_iteration = property(lambda self: self._model_iteration)
+    write_data = property(lambda self: self._write_data)
+    columns = property(lambda self: self._columns)
+    rows = property(lambda self: self._rows)
+
+    def _now(self) -> int:
+        return self._full_iteration._now()
 
     def write(self, write_data: Callable[[], Any], n_iterations: int) -> None:
         """Call ``write_data()`` under the write timer and record a row."""
         timer = self.write_data
-        timer._unpause_at(self.now())
+        timer._unpause_at(self._now())
         write_data()
-        t1 = self.now()
+        t1 = self._now()
         timer._pause_at(t1)
         rows = self.rows
         if rows is None:
@@ -392,4 +386,4 @@ class IterationTimers:
         ]
         if rows._commit(n_iterations):
             # The block write belongs to this data write, too.
-            timer._elapsed_ns += self.now() - t1
+            timer._elapsed_ns += self._now() - t1

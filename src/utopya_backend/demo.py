@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 import time
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 import yaml
@@ -21,7 +22,12 @@ from .benchmark import ModelBenchmarkMixin
 from .logging import backend_logger
 from .model import StepwiseModel
 
-__all__ = ["ForestFire", "BenchmarkedForestFire", "run_demo"]
+__all__ = [
+    "ForestFire",
+    "BenchmarkedForestFire",
+    "measure_overhead",
+    "run_demo",
+]
 
 EMPTY, TREE, FIRE = 0, 1, 2
 
@@ -43,8 +49,9 @@ class ForestFire(StepwiseModel):
         self.state = np.where(
             self.rng.random((grid, grid)) < initial_density, TREE, EMPTY
         ).astype(np.uint8)
-        self.dset_density = self.create_ts_dset("tree_density", dtype="f8")
-        self.dset_state = self.create_ts_dset(
+        # Fast writers: rows are buffered and written a block at a time.
+        self.out_density = self.create_ts_writer("tree_density", dtype="f8")
+        self.out_state = self.create_ts_writer(
             "state",
             extra_dims=("x", "y"),
             sizes=dict(x=grid, y=grid),
@@ -70,11 +77,8 @@ class ForestFire(StepwiseModel):
         s[grow] = TREE
 
     def write_data(self) -> None:
-        n = self.dset_density.shape[0]
-        self.dset_density.resize(n + 1, axis=0)
-        self.dset_density[n] = self.tree_density
-        self.dset_state.resize(n + 1, axis=0)
-        self.dset_state[n] = self.state
+        self.out_density.append(self.tree_density)
+        self.out_state.append(self.state)
 
     @property
     def tree_density(self) -> float:
@@ -138,6 +142,153 @@ def _with_progress(cls: type, progress: _Progress) -> type:
     return Demo
 
 
+def _default_out() -> str:
+    """A fresh directory in the temp dir (never the current directory)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return tempfile.mkdtemp(prefix=f"utopya-backend-demo-{stamp}-")
+
+
+def _write_cfg(
+    out: str,
+    name: str,
+    model_cfg: dict,
+    *,
+    seed: int = 42,
+    monitor_emit_interval: float = 0.1,
+    **root: Any,
+) -> str:
+    cfg = dict(
+        root_model_name=name,
+        output_path=os.path.join(out, "data.h5"),
+        output_dir=out,
+        seed=seed,
+        monitor_emit_interval=monitor_emit_interval,
+        log_levels=dict(model="warning", backend="warning"),
+        **root,
+    )
+    cfg[name] = model_cfg
+    path = os.path.join(out, "config.yml")
+    with open(path, "w") as f:
+        yaml.safe_dump(cfg, f)
+    return path
+
+
+def _run_forest_fire(
+    *,
+    steps: int,
+    grid: int,
+    out: str,
+    seed: int,
+    benchmark: bool,
+    write_every: int,
+    progress: bool = True,
+) -> Dict[str, Any]:
+    """Run the forest fire into ``out``; its timings and result."""
+    name = "ForestFire"
+    cfg_path = _write_cfg(
+        out,
+        name,
+        dict(grid=grid, benchmark=dict(show_on_exit=False)),
+        seed=seed,
+        num_steps=steps,
+        write_every=write_every,
+        write_start=0,
+    )
+    bar = _Progress(steps) if progress else None
+    cls: Any = BenchmarkedForestFire if benchmark else ForestFire
+    if bar is not None:
+        cls = _with_progress(cls, bar)
+    level = backend_logger.level
+    backend_logger.setLevel(logging.WARNING)  # the demo talks on stdout
+    try:
+        t0 = time.perf_counter()
+        model = cls(cfg_file_path=cfg_path)
+        model.run()
+        wall = time.perf_counter() - t0
+        if bar is not None:
+            bar.update(model.time, f"density {model.tree_density:.3f}")
+    finally:
+        if bar is not None:
+            bar.close()
+        backend_logger.setLevel(level)
+    result: Dict[str, Any] = dict(
+        path=os.path.join(out, "data.h5"),
+        wall=wall,
+        density=model.tree_density,
+        rows=None,
+    )
+    if benchmark:
+        from .report import timer_rows
+
+        result["rows"] = timer_rows(model.timers)
+    del model
+    return result
+
+
+class _EmptyStep(StepwiseModel):
+    """A model whose step does nothing: its run time is bookkeeping."""
+
+    def setup(self, **_: Any) -> None:
+        pass
+
+    def perform_step(self) -> None:
+        pass
+
+    def write_data(self) -> None:
+        pass
+
+    def _emit_monitor(self) -> None:
+        pass  # no monitor lines from the measurement
+
+
+class _BenchmarkedEmptyStep(ModelBenchmarkMixin, _EmptyStep):
+    pass
+
+
+def measure_overhead(n: int = 200_000, repeat: int = 3) -> Dict[str, float]:
+    """Seconds per iteration the package's bookkeeping costs.
+
+    Runs a model with an empty step ``n`` times (the best of ``repeat``
+    runs), without and with the benchmark mixin, in a throw-away
+    directory. Returns ``loop`` (the run loop: stepping, monitor check,
+    signal check) and ``timers`` (what the benchmark timers add).
+    """
+    best: Dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="utopya-backend-demo-") as tmp:
+        for key, cls in (
+            ("loop", _EmptyStep),
+            ("full", _BenchmarkedEmptyStep),
+        ):
+            for i in range(repeat):
+                out = os.path.join(tmp, f"{key}{i}")
+                os.mkdir(out)
+                cfg_path = _write_cfg(
+                    out,
+                    "Empty",
+                    (
+                        dict(benchmark=dict(show_on_exit=False, write=False))
+                        if key == "full"
+                        else {}
+                    ),
+                    monitor_emit_interval=1000.0,
+                    num_steps=n,
+                    write_start=n,
+                    write_every=n,
+                )
+                level = backend_logger.level
+                backend_logger.setLevel(logging.WARNING)
+                try:
+                    model = cls(cfg_file_path=cfg_path)
+                    t0 = time.perf_counter()
+                    model.run()
+                    dt = (time.perf_counter() - t0) / n
+                finally:
+                    backend_logger.setLevel(level)
+                del model
+                best[key] = min(best.get(key, dt), dt)
+    return dict(loop=best["loop"], timers=max(best["full"] - best["loop"], 0))
+
+
 def run_demo(
     *,
     steps: int = 2000,
@@ -146,67 +297,153 @@ def run_demo(
     seed: int = 42,
     benchmark: bool = True,
     write_every: int = 10,
+    compare_python: bool = False,
 ) -> str:
-    """Run the forest fire, print the timing table, return the file path."""
+    """Run the forest fire, print the timing table and the bookkeeping
+    overhead, return the file path.
+
+    Args:
+        out: A new directory for the output; by default a fresh
+            ``utopya-backend-demo-<time>-*`` directory in the temp dir.
+        compare_python: Also run the demo on the pure-Python twin of the
+            compiled core (in a subprocess, into ``<out>/pure-python``)
+            and compare.
+    """
     if out is None:
-        out = os.path.abspath(
-            time.strftime("utopya-backend-demo-%Y%m%d-%H%M%S")
-        )
-    os.makedirs(out, exist_ok=False)
-    name = "ForestFire"
-    cfg = dict(
-        root_model_name=name,
-        output_path=os.path.join(out, "data.h5"),
-        output_dir=out,
+        out = _default_out()
+    else:
+        out = os.path.abspath(out)
+        os.makedirs(out, exist_ok=False)
+    res = _run_forest_fire(
+        steps=steps,
+        grid=grid,
+        out=out,
         seed=seed,
-        monitor_emit_interval=0.1,
-        log_levels=dict(model="warning", backend="warning"),
-        num_steps=steps,
+        benchmark=benchmark,
         write_every=write_every,
-        write_start=0,
     )
-    cfg[name] = dict(grid=grid, benchmark=dict(show_on_exit=False))
-    cfg_path = os.path.join(out, "config.yml")
-    with open(cfg_path, "w") as f:
-        yaml.safe_dump(cfg, f)
-
-    progress = _Progress(steps)
-    cls = BenchmarkedForestFire if benchmark else ForestFire
-    level = backend_logger.level
-    backend_logger.setLevel(logging.WARNING)  # the demo talks on stdout
-    try:
-        model = _with_progress(cls, progress)(cfg_file_path=cfg_path)
-        model.run()
-        progress.update(model.time, f"density {model.tree_density:.3f}")
-    finally:
-        progress.close()
-        backend_logger.setLevel(level)
     print(f"Forest fire: {steps} steps on a {grid}x{grid} grid, seed {seed}")
-    print(f"Final tree density: {model.tree_density:.3f}")
-    if benchmark:
+    print(f"Final tree density: {res['density']:.3f}")
+    if res["rows"] is not None:
+        from .report import format_timer_rows
+
         print()
-        print(
-            f"  {'timer':>15s}  {'total':>9s}  {'share':>6s}  "
-            f"{'count':>7s}  {'mean':>9s}   (share of 'simulation')"
-        )
-        print(_timing_table(model))
-    del model
+        print(format_timer_rows(res["rows"]))
+    over = measure_overhead()
     print()
-    print(f"Output written to: {cfg['output_path']}")
-    return str(cfg["output_path"])
+    _print_overhead(over, res, steps)
+    if compare_python:
+        print()
+        _compare_python(
+            res, over, steps, grid, out, seed, benchmark, write_every
+        )
+    print()
+    print(f"Output written to: {res['path']}")
+    return str(res["path"])
 
 
-def _timing_table(model: ModelBenchmarkMixin) -> str:
+def _step_seconds(res: Dict[str, Any], steps: int) -> float:
+    """Seconds per forest-fire step: the model_iteration mean if timed."""
+    for r in res["rows"] or ():
+        if r["timer"] == "model_iteration" and r["mean"] is not None:
+            return float(r["mean"])
+    return float(res["wall"]) / max(steps, 1)
+
+
+def _print_overhead(
+    over: Dict[str, float], res: Dict[str, Any], steps: int
+) -> None:
+    from . import _core
     from ._timefmt import format_time
 
-    sim = model.elapsed.get("simulation") or 0.0
-    lines = []
-    for name, t in model.timers.items():
-        s, count = t.elapsed, t.invocations
-        share = 100 * s / sim if sim > 0 else 0.0
-        mean = format_time(s / count) if count else "-"
-        lines.append(
-            f"  {name:>15s}  {format_time(s):>9s}  {share:5.1f}%  "
-            f"{count:>7d}  {mean:>9s}"
+    impl = (
+        "compiled core"
+        if _core.IMPLEMENTATION == "c"
+        else ("pure-Python twin")
+    )
+    total = over["loop"] + over["timers"]
+    step = _step_seconds(res, steps)
+    print(
+        f"Bookkeeping per iteration ({impl}, measured on an empty step): "
+        f"{format_time(total)} = run loop {format_time(over['loop'])} + "
+        f"benchmark timers {format_time(over['timers'])}"
+    )
+    share = 100 * total / step if step > 0 else 0.0
+    print(
+        f"  that is {share:.3g}% of a forest-fire step "
+        f"({format_time(step)})"
+    )
+
+
+_TWIN_CODE = """import json, sys
+from utopya_backend import _core, demo
+a = json.loads(sys.argv[1])
+res = demo._run_forest_fire(progress=False, **a)
+res["overhead"] = demo.measure_overhead()
+res["implementation"] = _core.IMPLEMENTATION
+print(json.dumps(res))
+"""
+
+
+def _compare_python(
+    res: Dict[str, Any],
+    over: Dict[str, float],
+    steps: int,
+    grid: int,
+    out: str,
+    seed: int,
+    benchmark: bool,
+    write_every: int,
+) -> None:
+    """Run the same demo on the pure-Python twin and print both."""
+    import json
+    import subprocess
+
+    from . import _core
+    from ._timefmt import format_time
+
+    twin_out = os.path.join(out, "pure-python")
+    os.mkdir(twin_out)
+    args = dict(
+        steps=steps,
+        grid=grid,
+        out=twin_out,
+        seed=seed,
+        benchmark=benchmark,
+        write_every=write_every,
+    )
+    env = dict(os.environ, UTOPYA_BACKEND_NO_EXTENSIONS="1")
+    print("Running the same demo on the pure-Python twin ...", flush=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", _TWIN_CODE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise OSError(f"the pure-Python run failed: {last}")
+    twin = json.loads(proc.stdout.strip().splitlines()[-1])
+    this = "compiled" if _core.IMPLEMENTATION == "c" else "this run"
+    rows = [
+        ("run time", res["wall"], twin["wall"]),
+        ("per step", _step_seconds(res, steps), _step_seconds(twin, steps)),
+        (
+            "bookkeeping/iter",
+            over["loop"] + over["timers"],
+            twin["overhead"]["loop"] + twin["overhead"]["timers"],
+        ),
+    ]
+    print(f"  {'':>16s}  {this:>11s}  {'pure-Python':>11s}")
+    for label, a, b in rows:
+        print(f"  {label:>16s}  {format_time(a):>11s}  {format_time(b):>11s}")
+    same = twin["density"] == res["density"]
+    print(
+        f"  same result (final tree density): {'yes' if same else 'NO'}; "
+        f"pure-Python output: {twin['path']}"
+    )
+    if _core.IMPLEMENTATION != "c":
+        print(
+            "  (the compiled core is not in use here: both runs are "
+            "pure-Python)"
         )
-    return "\n".join(lines)

@@ -33,6 +33,8 @@ __all__ = [
     "find_benchmarks",
     "load_path",
     "plot_path",
+    "format_timer_rows",
+    "timer_rows",
 ]
 
 
@@ -344,19 +346,67 @@ def format_table(data: BenchmarkData) -> str:
         )
         if data.last_n_iterations is not None:
             head += f", at iteration {data.last_n_iterations}"
+    return head + "\n" + format_timer_rows(data.rows())
+
+
+NESTING_NOTE = (
+    "  shares are of 'simulation'; timers nest (setup in init;\n"
+    "  model_iteration, monitor, write_data in full_iteration, in run),\n"
+    "  so the shares add up past 100%"
+)
+"""Footnote of every timing table: why the shares add up past 100 %."""
+
+TEARDOWN_NOTE = (
+    "  not shown: teardown (closing the model), run after the timings "
+    "are stored"
+)
+"""Footnote when the unmeasured ``teardown`` row is left out."""
+
+
+def _unmeasured_teardown(row: Dict[str, Any]) -> bool:
+    return row["timer"] == "teardown" and not row["seconds"]
+
+
+def format_timer_rows(rows: List[Dict[str, Any]]) -> str:
+    """The timing table of :meth:`BenchmarkData.rows`-like records.
+
+    One line per timer (total, share of ``simulation``, invocations, mean
+    per invocation) under a header, then footnotes: the shares nest, and
+    ``teardown``, which cannot be measured inside the run (its time is
+    never stored), is left out while it is zero.
+    """
     lines = [
-        head,
         f"  {'timer':>15s}  {'total':>9s}  {'share':>6s}  "
-        f"{'count':>9s}  {'mean':>9s}",
+        f"{'count':>9s}  {'mean':>9s}"
     ]
-    for r in data.rows():
+    hidden = False
+    for r in rows:
+        if _unmeasured_teardown(r):
+            hidden = True
+            continue
         count = "-" if r["invocations"] is None else str(r["invocations"])
         mean = "-" if r["mean"] is None else format_time(r["mean"])
         lines.append(
             f"  {r['timer']:>15s}  {format_time(r['seconds']):>9s}  "
             f"{100 * r['share']:5.1f}%  {count:>9s}  {mean:>9s}"
         )
+    lines.append(NESTING_NOTE)
+    if hidden:
+        lines.append(TEARDOWN_NOTE)
     return "\n".join(lines)
+
+
+def timer_rows(timers: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """:meth:`BenchmarkData.rows`-like records of a model's live timers
+    (``model.timers``), for :func:`format_timer_rows`."""
+    data = BenchmarkData(
+        path="",
+        model="",
+        group="",
+        totals={k: t.elapsed for k, t in timers.items()},
+        invocations={k: t.invocations for k, t in timers.items()},
+    )
+    return data.rows()
 
 
 def universe_summary(items: Dict[str, list]) -> Dict[str, Any]:

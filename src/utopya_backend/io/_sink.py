@@ -10,6 +10,8 @@ can become ``start_and_step`` at the end.
 from __future__ import annotations
 
 import errno
+import os
+import shutil
 from typing import Any, Optional
 
 import h5py
@@ -18,7 +20,32 @@ import numpy as np
 from ._layout import start_and_step_coords
 from ._sync import FileFlusher
 
-__all__ = ["DatasetSink", "write_error"]
+__all__ = ["DatasetSink", "RESERVE_BYTES", "write_error"]
+
+RESERVE_BYTES = 256 * 1024
+"""Space a block write leaves free on the file system (256 KiB), so the file
+can still be closed: HDF5 needs room for its own metadata, and a write that
+fails for lack of space leaves its library unable to close the file."""
+
+
+def _free_bytes(dset: h5py.Dataset) -> Optional[int]:
+    try:
+        path = os.path.dirname(os.path.abspath(dset.file.filename))
+        return shutil.disk_usage(path).free
+    except (OSError, ValueError):
+        return None  # unknown (a driver without a path): let HDF5 try
+
+
+def _disk_full(dset: h5py.Dataset, k: int, nbytes: int, free: int) -> OSError:
+    return OSError(
+        errno.ENOSPC,
+        f"Disk full: {free} bytes free on the file system of "
+        f"{dset.file.filename}; writing {k} rows to dataset "
+        f"'{dset.name}' (with what is not yet flushed, {nbytes} bytes) "
+        f"would leave less than {RESERVE_BYTES} bytes for the file's "
+        "metadata. The file keeps the rows written before and stays "
+        "readable; no more rows are written to it",
+    )
 
 
 def _is_disk_full(exc: BaseException) -> bool:
@@ -84,6 +111,13 @@ class DatasetSink:
 
     def __call__(self, rows: np.ndarray, labels: Any = None) -> None:
         n, k = self.n_rows, len(rows)
+        nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
+        # HDF5 keeps written chunks in its cache until the file is flushed:
+        # what was handed over since then may still need the disk, too.
+        unflushed = self._flusher.unflushed if self._flusher else 0
+        free = _free_bytes(self.dset)
+        if free is not None and free < unflushed + nbytes + RESERVE_BYTES:
+            raise _disk_full(self.dset, k, unflushed + nbytes, free)
         try:
             self.dset.resize(n + k, axis=0)
             self.dset[n : n + k] = rows
@@ -97,6 +131,7 @@ class DatasetSink:
         if labels is not None:
             self._track(labels)
         if self._flusher is not None:
+            self._flusher.unflushed += nbytes
             self._flusher.flush_if_due()
 
     def _shrink(self, n: int) -> None:

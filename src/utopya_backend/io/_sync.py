@@ -24,16 +24,19 @@ INTERVAL_NS = 1_000_000_000
 class FileFlusher:
     """Flush one HDF5 file, at most once per interval when asked to."""
 
-    __slots__ = ("_file", "last_ns")
+    __slots__ = ("_file", "last_ns", "unflushed")
 
     def __init__(self, h5file: h5py.File) -> None:
         self._file = h5file
         self.last_ns: int = _core.monotonic_ns()
+        self.unflushed = 0
+        """Bytes written into the file since the last flush."""
 
     def flush(self, now: int = -1) -> None:
         """Flush now."""
         if self._file.id.valid:
             self._file.flush()
+            self.unflushed = 0
         self.last_ns = _core.monotonic_ns() if now < 0 else now
 
     def flush_if_due(self) -> None:

@@ -1,0 +1,88 @@
+"""Argument checks shared by compiled classes and their twins.
+
+Both call the same function, so their errors cannot drift apart (the
+compiled classes would otherwise raise Cython's own wording).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Tuple
+
+import numpy as np
+
+__all__ = ["check_iteration_timers", "check_loop_plan"]
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def check_iteration_timers(
+    timer_type: type,
+    rows_type: type,
+    full_iteration: Any,
+    model_iteration: Any,
+    write_data: Any,
+    columns: Any,
+    rows: Any,
+) -> Tuple[Any, ...]:
+    """Check the arguments of ``IterationTimers``; return the columns.
+
+    The clock check stays with each class: only it can see the timers'
+    clocks.
+    """
+    named = dict(
+        full_iteration=full_iteration,
+        model_iteration=model_iteration,
+        write_data=write_data,
+    )
+    for name, value in named.items():
+        if not isinstance(value, timer_type):
+            raise TypeError(
+                f"IterationTimers: {name} must be a Timer, got {value!r}"
+            )
+    if rows is not None and not isinstance(rows, rows_type):
+        raise TypeError(
+            f"IterationTimers: rows must be a RowBuffer or None, got {rows!r}"
+        )
+    cols = tuple(columns)
+    for t in cols:
+        if not isinstance(t, timer_type):
+            raise TypeError(
+                f"IterationTimers: columns must be Timers, got {t!r}"
+            )
+    if rows is not None and (
+        rows.dtype != np.float64
+        or rows.row_shape != (len(cols),)
+        or not rows.labelled
+    ):
+        raise ValueError(
+            f"rows must be a labelled float64 buffer with rows of shape "
+            f"({len(cols)},), got {rows!r}"
+        )
+    return cols
+
+
+def check_loop_plan(
+    timers_type: type, timers: Any, signal_info: Any, **ints: Any
+) -> None:
+    """Check the arguments of ``LoopPlan`` that have a type in C."""
+    if timers is not None and not isinstance(timers, timers_type):
+        raise TypeError(
+            f"LoopPlan: timers must be IterationTimers or None, "
+            f"got {timers!r}"
+        )
+    if signal_info is not None and not isinstance(signal_info, dict):
+        raise TypeError(
+            f"LoopPlan: signal_info must be a dict or None, "
+            f"got {signal_info!r}"
+        )
+    for key, value in ints.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"LoopPlan: {key} must be an int, got {value!r}")
+        if value not in _INT64:
+            raise OverflowError(
+                f"LoopPlan: {key}={value} does not fit in int64"
+            )
+    if ints["write_every"] < 1:
+        raise ValueError(
+            f"LoopPlan: write_every must be >= 1, got {ints['write_every']}"
+        )
