@@ -141,16 +141,13 @@ KERNEL = os.path.join(
 
 # README's example (examples/cython/kernel.pyx), plus a misuse.
 with open(KERNEL) as _f:
-    CIMPORT_PYX = (
-        _f.read()
-        + """
+    CIMPORT_PYX = _f.read() + """
 
 def pause_twice(Timer t):
     t.c_unpause()
     t.c_pause()
     t.c_pause()
 """
-    )
 
 
 def test_readme_shows_the_compiled_cython_example():
