@@ -31,6 +31,7 @@ class E2EWalker(ModelBenchmarkMixin, StepwiseModel):
         self.squares = squares
         self.x = 0.0
         self.dset = self.create_ts_dset("x", dtype="f8")
+        self.writer = self.create_ts_writer("y", dtype="f8")
 
     def perform_step(self):
         self.x += self.rng.normal()
@@ -41,6 +42,7 @@ class E2EWalker(ModelBenchmarkMixin, StepwiseModel):
         n = self.dset.shape[0]
         self.dset.resize(n + 1, axis=0)
         self.dset[n] = self.x
+        self.writer.append(self.x)
 
     def should_write(self):
         if self.squares:  # irregular writes: at perfect squares
@@ -56,6 +58,40 @@ if __name__ == "__main__":
     E2EWalker(cfg_file_path=sys.argv[1]).run()
 '''
 
+MODEL_BASE = '''#!{python}
+"""A BaseModel writing through create_ts_writer, registered with utopya."""
+import sys
+
+from utopya_backend import BaseModel
+
+
+class E2ECounter(BaseModel):
+    def setup(self, *, iterations=12, every=3, squares=False, **_):
+        self.iterations = iterations
+        self.every = every
+        self.squares = squares
+        self.writer = self.create_ts_writer("v", dtype="i8")
+
+    def should_iterate(self):
+        return self.n_iterations < self.iterations
+
+    def iterate(self):
+        pass
+
+    def should_write(self):
+        n = self.n_iterations
+        if self.squares:  # irregular writes: at perfect squares
+            return int(n**0.5) ** 2 == n
+        return n % self.every == 0
+
+    def write_data(self):
+        self.writer.append(10 * self.n_iterations)
+
+
+if __name__ == "__main__":
+    E2ECounter(cfg_file_path=sys.argv[1]).run()
+'''
+
 DEFAULT_CFG = """
 sleep: 0.0
 benchmark:
@@ -67,14 +103,15 @@ import json, sys
 import utopya
 from paramspace import ParamDim
 
-name, exe, default_cfg, out_dir = sys.argv[1:5]
-utopya.MODELS.register_model_info(
-    name,
-    paths=dict(executable=exe, default_cfg=default_cfg),
-    label="e2e",
-    exists_action="overwrite",
-    set_as_default=True,
-)
+name, exe, default_cfg, out_dir, exe_base = sys.argv[1:6]
+for model_name, executable in ((name, exe), (name + "Base", exe_base)):
+    utopya.MODELS.register_model_info(
+        model_name,
+        paths=dict(executable=executable, default_cfg=default_cfg),
+        label="e2e",
+        exists_action="overwrite",
+        set_as_default=True,
+    )
 model = utopya.Model(name=name)
 base = dict(
     executable_control=dict(run_from_tmpdir=False),
@@ -103,8 +140,13 @@ def summary(mv, key):
         data = uni["data"][name]
         cum = data["benchmark"]["cumulative"]
         arr = cum.data
+        y = data["y"].data
         out["unis"][uni_name] = dict(
             x=int(data["x"].shape[0]),
+            y_dims=list(y.dims),
+            y_time=[int(v) for v in y.coords["time"].values],
+            y_equals_x=bool((y.values == data["x"].data.values).all()),
+            x_time=[int(v) for v in data["x"].data.coords["time"].values],
             dims=list(arr.dims),
             n_iter=[int(v) for v in arr.coords["n_iterations"].values],
             labels=[str(v) for v in arr.coords["label"].values],
@@ -165,6 +207,31 @@ mv = model.create_mv(
 mv.run()
 summary(mv, "irregular")
 
+
+def writer_summary(mv, key, model_name):
+    mv.dm.load_from_cfg(print_tree=False)
+    out = dict(counters=mv.wm.task_counters, unis={})
+    for uni_name, uni in mv.dm["multiverse"].items():
+        v = uni["data"][model_name]["v"].data
+        out["unis"][uni_name] = dict(
+            dims=list(v.dims),
+            time=[int(t) for t in v.coords["time"].values],
+            values=[int(x) for x in v.values],
+            mode=str(uni["data"][model_name]["v"].attrs["coords_mode__time"]),
+        )
+    result[key] = out
+
+
+base_model = utopya.Model(name=name + "Base")
+for key, cfg in (("base_regular", {}), ("base_irregular", dict(squares=True))):
+    mv = base_model.create_mv(
+        **base,
+        paths=dict(out_dir=f"{out_dir}/{key}"),
+        parameter_space={name + "Base": dict(iterations=12, **cfg)},
+    )
+    mv.run()
+    writer_summary(mv, key, name + "Base")
+
 print("E2E-RESULT " + json.dumps(result))
 """
 
@@ -207,6 +274,9 @@ def e2e_result(tmp_path_factory):
     exe = tmp / "run_model.py"
     exe.write_text(MODEL.format(python=sys.executable))
     exe.chmod(0o755)
+    exe_base = tmp / "run_base_model.py"
+    exe_base.write_text(MODEL_BASE.format(python=sys.executable))
+    exe_base.chmod(0o755)
     (tmp / "default_cfg.yml").write_text(textwrap.dedent(DEFAULT_CFG))
     (tmp / "driver.py").write_text(DRIVER)
     home = tmp / "home"
@@ -221,6 +291,7 @@ def e2e_result(tmp_path_factory):
             str(exe),
             str(tmp / "default_cfg.yml"),
             str(tmp / "out"),
+            str(exe_base),
         ],
         capture_output=True,
         text=True,
@@ -241,6 +312,12 @@ def test_irregular_writes_load_with_linked_coordinates(e2e_result):
     assert irregular["counters"]["success"] == 1
     (uni,) = irregular["unis"].values()
     assert uni["n_iter"] == [0, 1, 4, 9, 16]
+    # A StepwiseModel's writer has create_ts_dset's time coordinates
+    # (write_start + k * write_every), exactly as the idiom's dataset:
+    # rows written off that plan need a BaseModel writer (tests below).
+    assert uni["y_dims"] == ["time"]
+    assert uni["y_time"] == uni["x_time"] == [0, 1, 2, 3, 4]
+    assert uni["y_equals_x"]
 
 
 CUMULATIVE = ["model_iteration", "monitor", "write_data", "full_iteration"]
@@ -254,6 +331,8 @@ def test_plain_run_succeeds_and_loads(e2e_result):
     assert uni["x"] == 5  # times 0, 5, 10, 15, 20
     assert uni["dims"] == ["n_iterations", "label"]
     assert uni["n_iter"] == [0, 5, 10, 15, 20]
+    assert uni["y_dims"] == ["time"] and uni["y_time"] == [0, 5, 10, 15, 20]
+    assert uni["y_equals_x"]  # writer rows == the idiom's rows
     assert uni["labels"] == CUMULATIVE
     assert "simulation" in uni["total"]
 
@@ -264,6 +343,7 @@ def test_sweep_runs_every_universe(e2e_result):
     assert len(sweep["unis"]) == 3
     for uni in sweep["unis"].values():
         assert uni["x"] == 4 and uni["n_iter"] == [0, 4, 8, 12]
+        assert uni["y_time"] == [0, 4, 8, 12] and uni["y_equals_x"]
 
 
 def test_stop_condition_stops_universe(e2e_result):
@@ -273,6 +353,29 @@ def test_stop_condition_stops_universe(e2e_result):
     (uni,) = stopped["unis"].values()
     assert 20 <= uni["x"] < 100_000
     assert uni["n_iter"] == list(range(uni["x"]))
+    assert uni["y_time"] == list(range(uni["x"])) and uni["y_equals_x"]
+
+
+def test_base_model_writer_regular_writes_load_with_time(e2e_result):
+    """BaseModel writer rows are labelled with n_iterations; regular writes
+    end up as start_and_step coordinates."""
+    regular = e2e_result["base_regular"]
+    assert regular["counters"]["success"] == 1
+    (uni,) = regular["unis"].values()
+    assert uni["dims"] == ["time"]
+    assert uni["time"] == [3, 6, 9, 12]
+    assert uni["values"] == [30, 60, 90, 120]
+    assert uni["mode"] == "start_and_step"
+
+
+def test_base_model_writer_irregular_writes_load_linked_time(e2e_result):
+    irregular = e2e_result["base_irregular"]
+    assert irregular["counters"]["success"] == 1
+    (uni,) = irregular["unis"].values()
+    assert uni["dims"] == ["time"]
+    assert uni["time"] == [1, 4, 9]
+    assert uni["values"] == [10, 40, 90]
+    assert uni["mode"] == "linked"
 
 
 # .. The example model, registered from its manifest ..........................

@@ -12,6 +12,7 @@ from .tools import import_package_from_dir, load_cfg_file
 from .benchmark import ModelBenchmarkMixin
 
 __version__ = "0.1.0"
+__distribution__ = "utopya-backend"
 
 __all__ = [
     "BaseModel",

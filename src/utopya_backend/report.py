@@ -25,6 +25,7 @@ import h5py
 import numpy as np
 
 from . import _reportstats
+from ._provenance import describe as _provenance
 from ._timefmt import format_time
 
 __all__ = [
@@ -349,6 +350,7 @@ def load_path(path: str, *, model: Optional[str] = None) -> Dict[str, Any]:
 def format_table(data: BenchmarkData) -> str:
     """The timing table of one benchmark group."""
     head = f"{data.path} : {data.group}"
+    head += "\n" + _provenance(data.path)  # which package wrote the file
     if not data.complete:
         rows = 0 if data.cumulative is None else len(data.cumulative)
         head += (

@@ -26,7 +26,7 @@ from typing import (
 import h5py
 import numpy as np
 
-from .. import _core
+from .. import _core, _provenance
 from ..io import TimeSeriesWriter
 from ..io._sync import OutputSync
 from ..io._writer import make_writer
@@ -91,6 +91,7 @@ class BaseModel(abc.ABC):
         self._log = _log if _log is not None else _backend_logger
         log = self._log
 
+        log.info("Backend: %s", _provenance.log_line())
         self._cfg_file_path = str(cfg_file_path)
         log.info("Loading configuration file ...\n  %s", cfg_file_path)
         self._root_cfg = self._get_root_cfg(cfg_file_path, _log=log)
@@ -610,7 +611,9 @@ class BaseModel(abc.ABC):
         """Create the HDF5 output file; never overwrites an existing one."""
         path = os.path.expanduser(self._root_cfg["output_path"])
         self.log.info("Creating HDF5 output file at:\n  %s", path)
-        return h5py.File(path, mode="x")
+        f = h5py.File(path, mode="x")
+        _provenance.stamp(f)  # which package wrote it
+        return f
 
     def _setup_output_group(
         self, h5file: Optional[h5py.File] = None
@@ -618,6 +621,7 @@ class BaseModel(abc.ABC):
         """Create the group the model writes to, named after the model."""
         f = h5file if h5file is not None else self._h5file
         assert f is not None, "the output file is created first"
+        _provenance.stamp(f)  # if an override made the file
         return f.create_group(self._name)
 
     # .. Invocation wrappers ..................................................
