@@ -20,6 +20,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
     Union,
 )
 
@@ -346,22 +347,30 @@ class BaseModel(abc.ABC):
         dimension needs its size. Each row's ``time`` coordinate is
         :attr:`n_iterations` at its append, kept in a sibling dataset
         ``<name>_time`` the rows link to (and ``start_and_step`` at the end
-        of the run when the rows were written at regular intervals).
+        of the run when the rows were written at regular intervals). A
+        ``StepwiseModel`` labels rows by its write plan instead.
         """
         assert self._output is not None, "the output file exists"
+        max_rows, start_and_step = self._ts_writer_plan()
         return make_writer(
             self.h5group,
             name,
             sync=self._output,
-            max_rows=None,
-            start_and_step=None,
-            label_source=self,
+            max_rows=max_rows,
+            start_and_step=start_and_step,
+            label_source=self if start_and_step is None else None,
             extra_dims=extra_dims,
             sizes=sizes,
             coords=coords,
             compression=compression,
             **dset_kwargs,
         )
+
+    def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple]]:
+        """Most rows of a time-series writer, and its ``(start, step)``
+        time coordinates; ``(None, None)``: unbounded, labelled by
+        :attr:`n_iterations`."""
+        return None, None
 
     # .. Abstract methods .....................................................
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import abc
 import logging
-from typing import Any, Mapping, Sequence, Tuple
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import h5py
 
-from ..io import TimeSeriesWriter
 from ..io._layout import create_ts_dataset, start_and_step_coords
-from ..io._writer import make_writer
 from . import _config
 from .base import BaseModel, _quiet_below
 
@@ -202,38 +200,10 @@ class StepwiseModel(BaseModel):
             **dset_kwargs,
         )
 
-    def create_ts_writer(
-        self,
-        name: str,
-        *,
-        extra_dims: Sequence[str] = (),
-        sizes: Mapping[str, int] = {},
-        coords: Mapping[str, Any] = {},
-        compression: Any = 2,
-        **dset_kwargs: Any,
-    ) -> TimeSeriesWriter:
-        """Create the dataset :meth:`create_ts_dset` makes, and a fast
-        writer appending rows to it.
-
-        Append one row per data write: the rows' ``time`` coordinates are
-        ``write_start + k * write_every``, and appending more rows than
-        writes are planned raises an ``IndexError``. Every extra dimension
-        needs its size.
-        """
-        assert self._output is not None, "the output file exists"
-        return make_writer(
-            self.h5group,
-            name,
-            sync=self._output,
-            max_rows=self._num_writes_left(),
-            start_and_step=self._time_coords(),
-            label_source=None,
-            extra_dims=extra_dims,
-            sizes=sizes,
-            coords=coords,
-            compression=compression,
-            **dset_kwargs,
-        )
+    def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple]]:
+        # One row per planned write, labelled write_start + k * write_every
+        # as create_ts_dset's rows are; more rows are an IndexError.
+        return self._num_writes_left(), self._time_coords()
 
     def _time_coords(self) -> Tuple[int, int]:
         """``write_start`` and ``write_every`` for the ``time`` coordinate;
