@@ -26,12 +26,6 @@ __all__ = [
     "json_extras",
 ]
 
-OVERLAP_NOTE = (
-    "  shares overlap: nested timers count in their parents too (setup in "
-    "init, prolog/epilog and the cumulative timers in run, all in "
-    "simulation)"
-)
-
 # Keys of a universe's config that differ by construction, not by sweep.
 _NOT_PARAMS = ("output_path", "output_dir", "cfg_file_path", "root_cfg_path")
 
@@ -123,7 +117,7 @@ def _t(v: Optional[float]) -> str:
 
 def format_stats(data: Any) -> str:
     """Per cumulative timer: count, mean, p50, p90, p99, max per
-    invocation; CPU against wall; the note on overlapping shares."""
+    invocation; CPU against wall."""
     lines = []
     stats = getattr(data, "stats", None) or {}
     if stats:
@@ -143,7 +137,8 @@ def format_stats(data: Any) -> str:
     res = getattr(data, "resources", None)
     if res:
         lines.append("  " + _stats.format_resources(res))
-    lines.append(OVERLAP_NOTE)
+    # The note on nested, overlapping shares is under the timing table
+    # (report.NESTING_NOTE); it is not repeated here.
     return "\n".join(lines)
 
 
