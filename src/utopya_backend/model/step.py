@@ -10,7 +10,8 @@ import h5py
 
 from ..io._layout import create_ts_dataset, start_and_step_coords
 from . import _config
-from .base import BaseModel, _quiet_below
+from ._run import _quiet_below
+from .base import BaseModel
 
 __all__ = ["StepwiseModel"]
 
