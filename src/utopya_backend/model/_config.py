@@ -7,7 +7,7 @@ file, because that line is what the utopya frontend shows a user.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Callable, Dict, Mapping, NamedTuple, Sequence
 
 from ..tools import ConfigError
 
@@ -21,12 +21,49 @@ __all__ = [
     "check_bool",
     "check_seeds",
     "LEGACY_SEED_MAX",
+    "REQUIRED",
+    "Key",
+    "check_keys",
+    "defaults",
 ]
 
 LEGACY_SEED_MAX = 2**32 - 1
 """Largest seed of ``numpy.random.seed`` (the legacy global RNG)."""
 
 _MISSING = object()
+
+REQUIRED: Any = _MISSING
+"""The default of a :class:`Key` that must be given."""
+
+
+class Key(NamedTuple):
+    """One row of a config level's table: its key, the check that returns
+    the parsed value (called as ``check(key, value, cfg_file)``) and the
+    default of an absent key (:data:`REQUIRED`: none)."""
+
+    name: str
+    check: Callable[[str, Any, str], Any]
+    default: Any = REQUIRED
+
+
+def check_keys(
+    table: Sequence[Key], cfg: Mapping, cfg_file: str
+) -> Dict[str, Any]:
+    """Check ``cfg`` against a table, in the table's order; return the
+    parsed value of every key of the table (defaults for absent ones)."""
+    out = {}
+    for key in table:
+        if key.default is REQUIRED:
+            value = require(cfg, key.name, cfg_file)
+        else:
+            value = cfg.get(key.name, key.default)
+        out[key.name] = key.check(key.name, value, cfg_file)
+    return out
+
+
+def defaults(table: Sequence[Key]) -> Dict[str, Any]:
+    """The defaults of a table's optional keys."""
+    return {k.name: k.default for k in table if k.default is not REQUIRED}
 
 
 class MissingConfigKeyError(ConfigError, KeyError):

@@ -10,9 +10,34 @@ import h5py
 
 from ..io._layout import create_ts_dataset, start_and_step_coords
 from . import _config
-from .base import BaseModel, _quiet_below
+from ._run import _quiet_below
+from .base import BaseModel
 
 __all__ = ["StepwiseModel"]
+
+
+def _check_num_steps(key: str, value: Any, cfg_file: str) -> int:
+    num_steps = _config.check_int(key, value, cfg_file, minimum=0)
+    if num_steps >= 2**63:
+        raise _config.invalid(
+            key, num_steps, cfg_file, "an int from 0 to 2**63 - 1"
+        )
+    return num_steps
+
+
+def _check_write_every(key: str, value: Any, cfg_file: str) -> int:
+    return _config.check_int(key, value, cfg_file, minimum=1)
+
+
+STEP_KEYS = (
+    _config.Key("num_steps", _check_num_steps),
+    _config.Key("write_every", _check_write_every, 1),
+    _config.Key("write_start", _config.check_int, 0),
+)
+"""The root config keys of a :class:`StepwiseModel`: the one statement
+of their checks and defaults."""
+
+_DEFAULTS = _config.defaults(STEP_KEYS)
 
 
 class StepwiseModel(BaseModel):
@@ -66,28 +91,14 @@ class StepwiseModel(BaseModel):
 
     def _check_root_cfg(self, root_cfg: dict) -> None:
         super()._check_root_cfg(root_cfg)
-        path = self._cfg_file_path
-        num_steps = _config.check_int(
-            "num_steps",
-            _config.require(root_cfg, "num_steps", path),
-            path,
-            minimum=0,
-        )
-        if num_steps >= 2**63:
-            raise _config.invalid(
-                "num_steps", num_steps, path, "an int from 0 to 2**63 - 1"
-            )
-        _config.check_int(
-            "write_every", root_cfg.get("write_every", 1), path, minimum=1
-        )
-        _config.check_int("write_start", root_cfg.get("write_start", 0), path)
+        _config.check_keys(STEP_KEYS, root_cfg, self._cfg_file_path)
 
     def _parse_root_cfg(  # type: ignore[override]
         self,
         *,
         num_steps: int,
-        write_every: int = 1,
-        write_start: int = 0,
+        write_every: int = _DEFAULTS["write_every"],
+        write_start: int = _DEFAULTS["write_start"],
         **kwargs: Any,
     ) -> None:
         self._time = 0

@@ -1,0 +1,114 @@
+"""The model's HDF5 output file: creation, time-series writers, teardown."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping, Optional, Sequence, Tuple
+
+import h5py
+
+from .. import _provenance
+from ..io import TimeSeriesWriter
+from ..io._writer import make_writer
+from ..logging import backend_logger as _backend_logger
+
+__all__ = ["OutputMixin"]
+
+
+class OutputMixin:
+    """Output file and writers; a base of :class:`BaseModel`."""
+
+    @property
+    def h5group(self) -> h5py.Group:
+        """The HDF5 group this model writes to, named after the model."""
+        return self._h5group
+
+    def _setup_output_file(self) -> h5py.File:
+        """Create the HDF5 output file; never overwrites an existing one."""
+        path = os.path.expanduser(self._root_cfg["output_path"])
+        self.log.info("Creating HDF5 output file at:\n  %s", path)
+        f = h5py.File(path, mode="x")
+        _provenance.stamp(f)  # which package wrote it
+        return f
+
+    def _setup_output_group(
+        self, h5file: Optional[h5py.File] = None
+    ) -> h5py.Group:
+        """Create the group the model writes to, named after the model."""
+        f = h5file if h5file is not None else self._h5file
+        assert f is not None, "the output file is created first"
+        _provenance.stamp(f)  # if an override made the file
+        return f.create_group(self._name)
+
+    def create_ts_writer(
+        self,
+        name: str,
+        *,
+        extra_dims: Sequence[str] = (),
+        sizes: Mapping[str, int] = {},
+        coords: Mapping[str, Any] = {},
+        compression: Any = 2,
+        **dset_kwargs: Any,
+    ) -> TimeSeriesWriter:
+        """Create a time-series dataset and a fast writer appending to it.
+
+        Arguments as for ``StepwiseModel.create_ts_dset``; every extra
+        dimension needs its size. Each row's ``time`` coordinate is
+        :attr:`n_iterations` at its append, kept in a sibling dataset
+        ``<name>_time`` the rows link to (and ``start_and_step`` at the end
+        of the run when the rows were written at regular intervals). A
+        ``StepwiseModel`` labels rows by its write plan instead.
+        """
+        assert self._output is not None, "the output file exists"
+        max_rows, start_and_step = self._ts_writer_plan()
+        return make_writer(
+            self.h5group,
+            name,
+            sync=self._output,
+            max_rows=max_rows,
+            start_and_step=start_and_step,
+            label_source=self if start_and_step is None else None,
+            extra_dims=extra_dims,
+            sizes=sizes,
+            coords=coords,
+            compression=compression,
+            **dset_kwargs,
+        )
+
+    def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple]]:
+        """Most rows of a time-series writer, and its ``(start, step)``
+        time coordinates; ``(None, None)``: unbounded, labelled by
+        :attr:`n_iterations`."""
+        return None, None
+
+    def _close_output(self) -> None:
+        """Write pending rows and close the output file; failures are
+        logged, never raised."""
+        # getattr, not __dict__: see _run._hook_function.
+        f = getattr(self, "_h5file", None)
+        if f is None:
+            return
+        log = getattr(self, "_log", _backend_logger)
+        try:
+            if f.id.valid:
+                self._finish_output()
+        except Exception as exc:
+            log.error(
+                "Writing pending output failed, got %s: %s",
+                type(exc).__name__,
+                exc,
+            )
+        try:
+            if f.id.valid:
+                f.close()
+        except Exception as exc:
+            log.error(
+                "Closing HDF5 file failed, got %s: %s", type(exc).__name__, exc
+            )
+
+    def _finish_output(self) -> None:
+        """Write every pending row, finish the datasets, flush the file."""
+        output = getattr(self, "_output", None)
+        f = getattr(self, "_h5file", None)
+        if output is not None and f is not None and f.id.valid:
+            output.finish()
