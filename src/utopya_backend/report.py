@@ -11,8 +11,8 @@ universe that cannot be read is skipped with a message naming its file; the
 others are reported. Only regular files are opened (a FIFO would block).
 
 The work is done in three modules, whose public names are re-exported
-here: :mod:`._report_read` (reading groups and run directories),
-:mod:`._report_format` (tables and JSON) and :mod:`._report_plot` (the
+here: ``_report_read`` (reading groups and run directories),
+``_report_format`` (tables and JSON) and ``_report_plot`` (the
 plot).
 """
 
