@@ -1,0 +1,303 @@
+"""``report --compare``: matching two sides' timers and their ratios.
+
+Reads both sides, matches universes by their swept parameter values and
+decides per timer whether it got ``slower`` or ``faster`` (see
+:mod:`.compare` for the rules); :mod:`.compare` re-exports
+:func:`compare_paths` and formats the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import _reportstats, _stats
+
+__all__ = ["compare_paths"]
+
+
+# Default timers nested in each default timer (transitively); user timers
+# may be nested in any of them.
+_NESTED = {
+    "simulation": {
+        "init",
+        "setup",
+        "prolog",
+        "run",
+        "epilog",
+        "full_iteration",
+        "model_iteration",
+        "write_data",
+        "monitor",
+    },
+    "run": {
+        "prolog",
+        "epilog",
+        "full_iteration",
+        "model_iteration",
+        "write_data",
+        "monitor",
+    },
+    "full_iteration": {"model_iteration", "write_data", "monitor"},
+    "init": {"setup", "monitor"},
+    "model_iteration": set(),
+    "write_data": set(),
+    "monitor": set(),
+    "setup": set(),
+    "prolog": set(),
+    "epilog": set(),
+    "teardown": set(),
+}
+
+
+class _Side:
+    """One side's figures for one timer (possibly merged over universes)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.count = 0
+        self.stats: Optional[_stats.TimerStats] = None
+        self.sim = 0.0
+
+    def add(self, data: Any, name: str) -> None:
+        s = (getattr(data, "stats", None) or {}).get(name)
+        if s is not None:
+            self.stats = s if self.stats is None else self.stats + s
+            self.total += s.total
+            self.count += s.count
+        elif name in data.totals:
+            self.total += data.totals[name]
+            self.count += data.invocations.get(name) or 1
+        self.sim += data.simulation
+
+    @property
+    def mean(self) -> Optional[float]:
+        return self.total / self.count if self.count else None
+
+    def p(self, q: float) -> Optional[float]:
+        return None if self.stats is None else self.stats.percentile(q)
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    if a is None or b is None or a <= 0:
+        return None
+    return b / a
+
+
+def _compare_timers(
+    befores: List[Any], afters: List[Any], factor: float, min_share: float
+) -> List[Dict[str, Any]]:
+    names = [n for d in befores for n in d.totals]
+    names += [n for d in afters for n in d.totals]
+    names = list(dict.fromkeys(names))
+    rows = {}
+    for n in names:
+        b, a = _Side(), _Side()
+        for d in befores:
+            b.add(d, n)
+        for d in afters:
+            a.add(d, n)
+        sim = max(b.sim, a.sim)
+        # The after side's total at the before side's invocation rate.
+        scale = a.count / b.count if b.count else 1.0
+        delta = a.total - b.total * scale
+        r_mean = _ratio(b.mean, a.mean)
+        r_p50 = _ratio(b.p(50), a.p(50))
+        big = sim > 0 and abs(delta) >= min_share * sim
+
+        def beyond(r: Optional[float], up: bool) -> bool:
+            if r is None:
+                return False
+            return r > factor if up else r < 1 / factor
+
+        change = None
+        for up, word in ((True, "slower"), (False, "faster")):
+            if (
+                big
+                and beyond(r_mean, up)
+                and (b.stats is None or a.stats is None or beyond(r_p50, up))
+            ):
+                change = word
+        rows[n] = dict(
+            timer=n,
+            count_before=b.count,
+            count_after=a.count,
+            mean_before=b.mean,
+            mean_after=a.mean,
+            ratio_mean=r_mean,
+            p50_before=b.p(50),
+            p50_after=a.p(50),
+            p99_before=b.p(99),
+            p99_after=a.p(99),
+            ratio_p99=_ratio(b.p(99), a.p(99)),
+            change=change,
+            via=[],
+            _delta=delta,
+            _before=b.total * scale,
+            _sim=sim,
+        )
+    # Changes explained by timers nested inside: what is left of the
+    # change once the nested timers' changes are taken off (the "self"
+    # time) is within the factor or small, and a nested timer is marked.
+    for n in sorted(rows, key=lambda k: len(_NESTED.get(k, ()))):
+        r = rows[n]
+        if r["change"] is None or n not in _NESTED:
+            continue
+        inner = [k for k in rows if k in _NESTED[n]]
+        inner = [k for k in inner if not any(k in _NESTED[j] for j in inner)]
+
+        def holds(j: str, k: str) -> bool:
+            dj, dk = rows[j]["_delta"], rows[k]["_delta"]
+            return dj * dk > 0 and abs(dk) <= abs(dj) * 1.1 + 1e-6
+
+        users = [
+            k
+            for k, c in rows.items()
+            if k not in _NESTED
+            and c["change"] == r["change"]
+            and holds(n, k)
+            and not any(holds(j, k) for j in inner)
+        ]
+        via = [
+            k
+            for k in inner + users
+            if rows[k]["change"] == r["change"]
+            or (rows[k]["change"] is None and rows[k]["via"])
+        ]
+        via += [
+            u
+            for k in inner
+            for u in rows[k]["via"]
+            if u not in _NESTED and u not in via
+        ]
+        if not via:
+            continue
+        rest = r["_delta"] - sum(rows[k]["_delta"] for k in inner + users)
+        before = r["_before"]
+        small = abs(rest) < min_share * r["_sim"]
+        within = (
+            before > 0 and 1 / factor <= (before + rest) / before <= factor
+        )
+        if small or within:
+            r["via"] = [k for k in via if k not in _NESTED] or via
+    for r in rows.values():
+        if r["via"]:
+            r["change"] = None
+    for r in rows.values():
+        for k in ("_delta", "_before", "_sim"):
+            r.pop(k)
+    return list(rows.values())
+
+
+def _match(
+    before: Dict[str, Any], after: Dict[str, Any]
+) -> Tuple[List[Tuple[str, str, Any, Any]], List[str]]:
+    """Pairs (label before, label after, data before, data after) and the
+    labels that have no partner."""
+    pairs, unmatched = [], []
+    if before["kind"] == "run" and after["kind"] == "run":
+        bp = _reportstats.universes_by_params(before["items"])
+        ap = _reportstats.universes_by_params(after["items"])
+        for key, bs in bp.items():
+            as_ = ap.get(key, [])
+            for i, (ub, db) in enumerate(bs):
+                if i < len(as_):
+                    ua, da = as_[i]
+                    pairs.append((ub, ua, db, da))
+                else:
+                    unmatched.append(f"before {ub}")
+            for ua, _ in as_[len(bs) :]:
+                unmatched.append(f"after {ua}")
+        for key, as_ in ap.items():
+            if key not in bp:
+                unmatched += [f"after {ua}" for ua, _ in as_]
+        return pairs, unmatched
+    bd = [d for ds in before["items"].values() for d in ds]
+    ad = [d for ds in after["items"].values() for d in ds]
+    if before["kind"] == "file" and after["kind"] == "file":
+        by = {(d.model, d.group): d for d in ad}
+        for d in bd:
+            o = by.pop((d.model, d.group), None)
+            if o is None and len(bd) == len(ad) == 1:
+                o = ad[0]
+                by.clear()
+            if o is None:
+                unmatched.append(f"before {d.model}")
+            else:
+                pairs.append((d.model, o.model, d, o))
+        unmatched += [f"after {k[0]}" for k in by]
+        return pairs, unmatched
+    # A file against a run directory: every universe against the file.
+    one, many = (bd, ad) if before["kind"] == "file" else (ad, bd)
+    for d in many:
+        b, a = (one[0], d) if before["kind"] == "file" else (d, one[0])
+        pairs.append((b.path, a.path, b, a))
+    return pairs, unmatched
+
+
+def compare_paths(
+    before_path: str,
+    after_path: str,
+    *,
+    factor: float = 1.1,
+    min_share: float = 0.05,
+    model: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Compare the benchmarks at two paths (files or run directories).
+
+    Raises:
+        report.ReportError: If a side cannot be read or nothing matches.
+    """
+    from . import report
+
+    if not factor > 1:
+        raise report.ReportError(f"--factor must be > 1, got {factor}")
+    before = report.load_path(before_path, model=model)
+    after = report.load_path(after_path, model=model)
+    pairs, unmatched = _match(before, after)
+    if not pairs:
+        raise report.ReportError(
+            f"{before_path} and {after_path}: no universes or models match "
+            "(universes are matched by their swept parameter values)"
+        )
+    timers = _compare_timers(
+        [p[2] for p in pairs], [p[3] for p in pairs], factor, min_share
+    )
+    if len(pairs) > 1:
+        per = [
+            {
+                r["timer"]: r
+                for r in _compare_timers([b], [a], factor, min_share)
+            }
+            for _, _, b, a in pairs
+        ]
+        for r in timers:
+            ratios = [
+                p[r["timer"]]["ratio_mean"] for p in per if r["timer"] in p
+            ]
+            ratios = [x for x in ratios if x is not None]
+            slower = sum(x > factor for x in ratios)
+            faster = sum(x < 1 / factor for x in ratios)
+            r["universes"] = dict(
+                n=len(ratios),
+                slower=slower,
+                faster=faster,
+                within=len(ratios) - slower - faster,
+                min_ratio=min(ratios) if ratios else None,
+                max_ratio=max(ratios) if ratios else None,
+            )
+            want = dict(slower=slower, faster=faster).get(
+                r["change"] or "", len(ratios) - slower - faster
+            )
+            r["consistent"] = bool(ratios) and want == len(ratios)
+    return dict(
+        before=before_path,
+        after=after_path,
+        factor=factor,
+        min_share=min_share,
+        pairs=[dict(before=p[0], after=p[1]) for p in pairs],
+        unmatched=unmatched,
+        timers=timers,
+        slowdown=[r["timer"] for r in timers if r["change"] == "slower"],
+        skipped=list(before.get("skipped", []))
+        + list(after.get("skipped", [])),
+    )
