@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from utopya_backend.io import _sink, _sync
+from utopya_backend.io import _sync
 from utopya_backend.io._sink import RESERVE_BYTES, DatasetSink, write_error
 
 Usage = namedtuple("Usage", "total used free")
