@@ -24,6 +24,9 @@ from ._rowcheck import DEFAULT_BLOCK_BYTES, as_row, as_rows, check_layout
 
 __all__ = ["RowBuffer", "DEFAULT_BLOCK_BYTES"]
 
+# Where rows of zero bytes "go": a valid address nothing is copied to.
+cdef char _no_bytes[1]
+
 # What the scalar fast path stores a Python float as.
 DEF KIND_NONE = 0
 DEF KIND_F8 = 1
@@ -134,7 +137,7 @@ cdef class RowBuffer:
             self._hand_over()
         if self._data == NULL:
             # Rows of zero bytes: any valid address will do.
-            return <char *>self
+            return _no_bytes
         return <char *>self._data + self._n_pending * self._row_nbytes
 
     cdef int _commit(self, int64_t label) except -1:

@@ -118,9 +118,14 @@ def _convert(
     if arr.shape != want:
         raise _reject(name, value, want, dtype, "the shapes differ")
     if arr.dtype != dtype:
-        ok = not arr.dtype.hasobject and (
-            np.can_cast(arr.dtype, dtype, "same_kind") or _ints_fit(arr, dtype)
-        )
+        if arr.dtype.kind in "iub" and dtype.kind in "iu":
+            # Between ints numpy's same_kind allows wrapping (int64 into
+            # int8): what counts is whether the values fit.
+            ok = np.can_cast(arr.dtype, dtype, "safe") or _ints_fit(arr, dtype)
+        else:
+            ok = not arr.dtype.hasobject and np.can_cast(
+                arr.dtype, dtype, "same_kind"
+            )
         if not ok:
             raise _reject(name, value, want, dtype, _no_cast(arr, dtype))
         arr = arr.astype(dtype)
