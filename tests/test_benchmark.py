@@ -105,12 +105,14 @@ def test_hdf5_layout_stepwise(make_cfg):
         assert cum.attrs["coords_mode__n_iterations"] == "start_and_step"
         assert cum.attrs["coords__n_iterations"].tolist() == [0, 3]
         assert np.all(np.diff(cum[:], axis=0) >= 0)
-        np.testing.assert_allclose(
-            cum[-1],
-            [total[ALL_TIMERS.index(k)] for k in labels(cum)],
-            rtol=1e-3,
-            atol=1e-4,
-        )
+        # The last row is taken at the last write: the timers that do not
+        # run after it equal their totals; full_iteration goes on a little
+        # (the rest of the last iteration), so its row value is below.
+        last = dict(zip(labels(cum), cum[-1]))
+        final = {k: total[ALL_TIMERS.index(k)] for k in labels(cum)}
+        for k in ("model_iteration", "write_data", "monitor"):
+            np.testing.assert_allclose(last[k], final[k], rtol=1e-3)
+        assert last["full_iteration"] <= final["full_iteration"]
         assert cum.compression == "gzip" and cum.compression_opts == 3
 
 
