@@ -19,6 +19,7 @@ The statistics live in three modules, whose names are re-exported here:
 
 from __future__ import annotations
 
+from . import _timerstats
 from ._resources import (  # noqa: F401 (re-exported)
     RESOURCE_LABELS,
     RESOURCE_UNITS,
@@ -47,15 +48,8 @@ from ._timerstats import (  # noqa: F401 (re-exported)
     record_py,
 )
 
-__all__ = [
-    "SUB_BITS",
-    "N_BUCKETS",
-    "STAT_COLUMNS",
-    "PERCENTILES",
-    "bucket_index",
-    "bucket_lower_ns",
-    "bucket_edges_ns",
-    "TimerStats",
-    "merge",
-    "process_resources",
+# The layout and TimerStats (but not the pure-Python recorder), and the
+# process resources.
+__all__ = [n for n in _timerstats.__all__ if n != "record_py"] + [
+    "process_resources"
 ]
