@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict
 import pytest
 import yaml
 
-from utopya_backend import _core
+from utopya_backend import _impl
 from utopya_backend.signal import SIGNAL_INFO
 
 
@@ -75,6 +75,12 @@ def timing(impl: Implementation) -> ModuleType:
 
 
 @pytest.fixture
+def loop(impl: Implementation) -> ModuleType:
+    """The run loop module (``_loop`` or ``_loop_py``) under test."""
+    return impl.loop
+
+
+@pytest.fixture
 def rowbuffer(impl: Implementation) -> ModuleType:
     """The row buffer module (``_rowbuffer`` or ``_rowbuffer_py``)."""
     return impl.rowbuffer
@@ -83,11 +89,11 @@ def rowbuffer(impl: Implementation) -> ModuleType:
 @pytest.fixture
 def use_impl(impl: Implementation, monkeypatch: pytest.MonkeyPatch):
     """Make the model layer and the mixin run on the given implementation."""
-    for name in ("Timer", "IterationTimers", "monotonic_ns"):
-        monkeypatch.setattr(_core, name, getattr(impl.timing, name))
-    for name in ("LoopPlan", "run_iterations"):
-        monkeypatch.setattr(_core, name, getattr(impl.loop, name))
-    monkeypatch.setattr(_core, "RowBuffer", impl.rowbuffer.RowBuffer)
+    for name in ("Timer", "monotonic_ns"):
+        monkeypatch.setattr(_impl, name, getattr(impl.timing, name))
+    for name in ("IterationTimers", "LoopPlan", "run_iterations"):
+        monkeypatch.setattr(_impl, name, getattr(impl.loop, name))
+    monkeypatch.setattr(_impl, "RowBuffer", impl.rowbuffer.RowBuffer)
     return impl
 
 

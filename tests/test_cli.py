@@ -15,7 +15,7 @@ import pytest
 import yaml
 from _models import BenchWalker
 
-from utopya_backend import _core
+from utopya_backend import _impl
 
 
 def cli(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
@@ -122,7 +122,7 @@ def test_demo_compare_python(tmp_path):
     head = next(x for x in lines if x.split()[-1:] == ["pure-Python"])
     # the first column is this run: the compiled core, or (on a package
     # without it) the twin too
-    first = ["compiled"] if _core.IMPLEMENTATION == "c" else ["this", "run"]
+    first = ["compiled"] if _impl.IMPLEMENTATION == "c" else ["this", "run"]
     assert head.split() == [*first, "pure-Python"]
     for label in ("run time", "per step", "bookkeeping/iter"):
         row = next(x for x in lines if x.strip().startswith(label))
@@ -375,7 +375,7 @@ def _package_without_core(tmp_path: Path) -> Path:
 
 
 _TWO_RUNS = """
-import sys, utopya_backend._core as c
+import sys, utopya_backend._impl as c
 sys.path.insert(0, sys.argv[1])
 from _models import BenchWalker
 from utopya_backend import report, demo  # more imports: no more warnings

@@ -35,21 +35,21 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess:
 def test_compiled_core_is_used_unless_disabled():
     if _compat.NO_EXTENSIONS:
         pytest.skip("UTOPYA_BACKEND_NO_EXTENSIONS is set")
-    from utopya_backend import _core, _loop, _timing
+    from utopya_backend import _impl, _loop, _timing
 
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     assert _timing.__file__.endswith(suffixes), _timing.__file__
     assert _loop.__file__.endswith(suffixes), _loop.__file__
     assert benchmark.Timer is _timing.Timer
-    assert _core.run_iterations is _loop.run_iterations
-    assert _core.IMPLEMENTATION == "c"
+    assert _impl.run_iterations is _loop.run_iterations
+    assert _impl.IMPLEMENTATION == "c"
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES"])
 def test_env_var_selects_python_twin(value):
     out = _run(
-        "from utopya_backend import benchmark, _core;"
-        "print(benchmark.Timer.__module__, _core.run_iterations.__module__)",
+        "from utopya_backend import benchmark, _impl;"
+        "print(benchmark.Timer.__module__, _impl.run_iterations.__module__)",
         UTOPYA_BACKEND_NO_EXTENSIONS=value,
     )
     assert out.returncode == 0, out.stderr
@@ -79,7 +79,7 @@ def test_require_extensions_turns_fallback_into_error(tmp_path):
     for f in pkg.iterdir():
         if f.name.endswith(suffixes):  # every compiled module
             f.unlink()
-    code = "import utopya_backend._core as c; print(c.IMPLEMENTATION)"
+    code = "import utopya_backend._impl as c; print(c.IMPLEMENTATION)"
     # Neither switch may leak in from the environment of the test run (the
     # pure-Python CI leg sets UTOPYA_BACKEND_NO_EXTENSIONS=1).
     env = dict(

@@ -80,7 +80,7 @@ MODEL = textwrap.dedent("""
     import importlib.metadata, os, sys
     import h5py, yaml
     import utopya_backend
-    from utopya_backend import ModelBenchmarkMixin, StepwiseModel, _core
+    from utopya_backend import ModelBenchmarkMixin, StepwiseModel, _impl
 
     class Walker(ModelBenchmarkMixin, StepwiseModel):
         def setup(self, **_):
@@ -110,8 +110,8 @@ MODEL = textwrap.dedent("""
         labels = f["Walker/benchmark/total"].attrs["coords__label"]
         print("RESULT timers", "simulation" in labels.astype(str).tolist())
     pkg = os.path.dirname(utopya_backend.__file__)
-    print("RESULT implementation", _core.IMPLEMENTATION)
-    print("RESULT timer", _core.Timer.__module__)
+    print("RESULT implementation", _impl.IMPLEMENTATION)
+    print("RESULT timer", _impl.Timer.__module__)
     print("RESULT compiled", sorted(f for f in os.listdir(pkg)
                              if f.endswith((".so", ".pyd"))))
     wheel = importlib.metadata.distribution("utopya-backend").read_text(

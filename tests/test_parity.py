@@ -29,13 +29,13 @@ def _public(obj):
 def _iteration_timers(mods, *args, **kw):
     t = mods["timing"].Timer
     timers = [t("full"), t("inner"), t("write")]
-    return mods["timing"].IterationTimers(*timers, *args, **kw)
+    return mods["loop"].IterationTimers(*timers, *args, **kw)
 
 
 @pytest.mark.parametrize(
     "cls",
     [
-        ("timing", "IterationTimers"),
+        ("loop", "IterationTimers"),
         ("loop", "LoopPlan"),
         ("rowbuffer", "RowBuffer"),
     ],
@@ -76,13 +76,13 @@ def _error(call):
 
 
 BAD_CALLS = {
-    "timers not Timers": lambda m: m["timing"].IterationTimers(1, 2, 3),
+    "timers not Timers": lambda m: m["loop"].IterationTimers(1, 2, 3),
     "columns not Timers": lambda m: _iteration_timers(m, ["a"]),
     "rows not a buffer": lambda m: _iteration_timers(m, (), rows=[]),
     "rows of the wrong shape": lambda m: _iteration_timers(
         m, (), m["rowbuffer"].RowBuffer("r", (2,), "f8", print)
     ),
-    "two clocks": lambda m: m["timing"].IterationTimers(
+    "two clocks": lambda m: m["loop"].IterationTimers(
         m["timing"].Timer("a"),
         m["timing"].Timer("b", time_func=float),
         m["timing"].Timer("c"),

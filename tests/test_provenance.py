@@ -13,7 +13,7 @@ import pytest
 from _models import BenchCounter, BenchWalker
 
 import utopya_backend
-from utopya_backend import _core, _provenance, report
+from utopya_backend import _impl, _provenance, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,7 +33,7 @@ def test_output_file_records_the_package(make_cfg, cls):
     prov = _attrs(path)
     assert prov["distribution"] == "utopya-backend"
     assert prov["version"] == utopya_backend.__version__
-    assert prov["implementation"] == _core.IMPLEMENTATION
+    assert prov["implementation"] == _impl.IMPLEMENTATION
     assert prov["implementation"] in ("c", "python")
     assert prov["python"] == "{}.{}.{}".format(*sys.version_info[:3])
     assert prov["host"]
@@ -73,7 +73,7 @@ def test_model_log_starts_with_the_package(make_cfg):
     assert first.startswith(
         f"Backend: utopya-backend {utopya_backend.__version__} ("
     ), first
-    assert f"implementation '{_core.IMPLEMENTATION}'" in first
+    assert f"implementation '{_impl.IMPLEMENTATION}'" in first
 
 
 def test_report_shows_the_package_or_unknown(make_cfg):
@@ -85,7 +85,7 @@ def test_report_shows_the_package_or_unknown(make_cfg):
     table = report.format_table(data)
     assert (
         f"produced by: utopya-backend {utopya_backend.__version__} "
-        f"(implementation: {_core.IMPLEMENTATION}), host "
+        f"(implementation: {_impl.IMPLEMENTATION}), host "
     ) in table.splitlines()[1]
     # As the original package writes it: no provenance attributes.
     with h5py.File(path, "a") as f:

@@ -21,15 +21,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KILLED = """
 import os, signal, sys
 sys.path.insert(0, {here!r})
-from utopya_backend import _core
+from utopya_backend import _impl
 from utopya_backend.io import _sync
 if sys.argv[2] == "py":
     from utopya_backend import _loop_py, _rowbuffer_py, _timing_py
-    for name in ("Timer", "IterationTimers", "monotonic_ns"):
-        setattr(_core, name, getattr(_timing_py, name))
-    _core.run_iterations = _loop_py.run_iterations
-    _core.LoopPlan = _loop_py.LoopPlan
-    _core.RowBuffer = _rowbuffer_py.RowBuffer
+    for name in ("Timer", "monotonic_ns"):
+        setattr(_impl, name, getattr(_timing_py, name))
+    _impl.IterationTimers = _loop_py.IterationTimers
+    _impl.run_iterations = _loop_py.run_iterations
+    _impl.LoopPlan = _loop_py.LoopPlan
+    _impl.RowBuffer = _rowbuffer_py.RowBuffer
 _sync.INTERVAL_NS = 0
 from _models import BenchWalker
 

@@ -34,7 +34,7 @@ import yaml
 from test_e2e_utopya import FRONTEND_VERSION, _frontend_python
 
 import utopya_backend
-from utopya_backend import _core
+from utopya_backend import _impl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "SIS")
@@ -70,7 +70,7 @@ def _environment(tmp, frontend_py: str):
     env["PATH"] = os.pathsep.join(
         [str(shim), os.path.dirname(frontend_py), env["PATH"]]
     )
-    return env, _core.IMPLEMENTATION
+    return env, _impl.IMPLEMENTATION
 
 
 def _run_dirs(home) -> set:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import h5py
 import pytest
 
-from utopya_backend import _core
+from utopya_backend import _impl
 from utopya_backend.io import _sync
 from utopya_backend.io._sync import INTERVAL_NS, FileFlusher, OutputSync
 
@@ -33,7 +33,7 @@ class Buffer:
 @pytest.fixture
 def clock(monkeypatch):
     c = Clock()
-    monkeypatch.setattr(_core, "monotonic_ns", c)
+    monkeypatch.setattr(_impl, "monotonic_ns", c)
     return c
 
 

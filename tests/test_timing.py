@@ -1,4 +1,4 @@
-"""The timing core: Timer and IterationTimers (both twins)."""
+"""The timing core: Timer, and the loop's IterationTimers (both twins)."""
 
 from __future__ import annotations
 
@@ -171,12 +171,14 @@ def test_rounding_of_fake_clock_is_exact(timing):
 # .. IterationTimers ..........................................................
 
 
-def test_iteration_timers_timed_write_records_row(timing, rowbuffer, clock):
+def test_iteration_timers_timed_write_records_row(
+    timing, loop, rowbuffer, clock
+):
     full, inner, write = (
         timing.Timer(n, time_func=clock) for n in ("full", "inner", "write")
     )
     buf, sink = _rows(rowbuffer, 3)
-    it = timing.IterationTimers(full, inner, write, [inner, write, full], buf)
+    it = loop.IterationTimers(full, inner, write, [inner, write, full], buf)
     assert it.columns == (inner, write, full) and it.rows is buf
     full.start()
 
@@ -192,7 +194,7 @@ def test_iteration_timers_timed_write_records_row(timing, rowbuffer, clock):
 
 
 def test_block_write_is_charged_to_the_write_that_filled_it(
-    timing, rowbuffer, clock
+    timing, loop, rowbuffer, clock
 ):
     """The time a full block takes to reach its sink belongs to the data
     write whose row filled the block, and to no other."""
@@ -206,7 +208,7 @@ def test_block_write_is_charged_to_the_write_that_filled_it(
     buf = rowbuffer.RowBuffer(
         "rows", (1,), "f8", slow_sink, block_rows=2, labelled=True
     )
-    it = timing.IterationTimers(full, inner, write, [write], buf)
+    it = loop.IterationTimers(full, inner, write, [write], buf)
     per_write = []
     for n in range(4):
         before = write.elapsed
@@ -215,14 +217,14 @@ def test_block_write_is_charged_to_the_write_that_filled_it(
     assert per_write == [1.0, 6.0, 1.0, 6.0]
 
 
-def test_iteration_timers_check_their_rows(timing, rowbuffer):
+def test_iteration_timers_check_their_rows(timing, loop, rowbuffer):
     a = timing.Timer("a")
     with pytest.raises(ValueError, match="labelled float64"):
-        timing.IterationTimers(
+        loop.IterationTimers(
             a, a, a, [a], rowbuffer.RowBuffer("r", (2,), "f8", print)
         )
     with pytest.raises(ValueError, match="labelled float64"):
-        timing.IterationTimers(
+        loop.IterationTimers(
             a,
             a,
             a,
@@ -230,12 +232,12 @@ def test_iteration_timers_check_their_rows(timing, rowbuffer):
             rowbuffer.RowBuffer("r", (1,), "f4", print, labelled=True),
         )
     with pytest.raises(TypeError, match="Timer"):
-        timing.IterationTimers(a, a, a, ["a"])
+        loop.IterationTimers(a, a, a, ["a"])
 
 
-def test_iteration_timers_need_one_clock(timing, clock):
+def test_iteration_timers_need_one_clock(timing, loop, clock):
     with pytest.raises(ValueError, match="share one clock"):
-        timing.IterationTimers(
+        loop.IterationTimers(
             timing.Timer("a"),
             timing.Timer("b", time_func=clock),
             timing.Timer("c"),
@@ -341,7 +343,7 @@ def test_reading_too_far_from_the_clock_origin_raises(timing):
     assert t.pause() == 4.0e9
 
 
-def test_timers_sharing_a_clock_share_its_origin(timing, rowbuffer):
+def test_timers_sharing_a_clock_share_its_origin(timing, loop, rowbuffer):
     """Readings of one timer serve another's pause (as in IterationTimers),
     so timers with the same time_func must give comparable readings, even
     if they read the clock first at different times."""
@@ -350,7 +352,7 @@ def test_timers_sharing_a_clock_share_its_origin(timing, rowbuffer):
         timing.Timer(n, time_func=clock) for n in ("full", "inner", "write")
     )
     buf, sink = _rows(rowbuffer, 3)
-    it = timing.IterationTimers(full, inner, write, [inner, write, full], buf)
+    it = loop.IterationTimers(full, inner, write, [inner, write, full], buf)
     full.start()
     clock.t += 100.0
     inner.start()

@@ -1,12 +1,36 @@
 """Type stubs of the compiled run loop; mirrors ``_loop_py``."""
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional, Tuple
 
-from ._timing import IterationTimers
+from ._rowbuffer import RowBuffer
+from ._timing import Timer
 
-__all__ = ["LoopPlan", "run_iterations"]
+__all__ = ["IterationTimers", "LoopPlan", "run_iterations"]
 
 _Hook = Optional[Callable[[], Any]]
+
+class IterationTimers:
+    @property
+    def full_iteration(self) -> Timer: ...
+    @property
+    def model_iteration(self) -> Timer: ...
+    @property
+    def write_data(self) -> Timer: ...
+    @property
+    def columns(self) -> Tuple[Timer, ...]: ...
+    @property
+    def rows(self) -> Optional[RowBuffer]: ...
+    def __init__(
+        self,
+        full_iteration: Timer,
+        model_iteration: Timer,
+        write_data: Timer,
+        columns: Iterable[Timer] = ...,
+        rows: Optional[RowBuffer] = ...,
+    ) -> None: ...
+    def write(
+        self, write_data: Callable[[], Any], n_iterations: int
+    ) -> None: ...
 
 class LoopPlan:
     model: Any

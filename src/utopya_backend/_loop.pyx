@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True, auto_pickle=False
+# cython: language_level=3, embedsignature=True, boundscheck=False, wraparound=False, auto_pickle=False
 """Compiled run loop: calls a model's hooks and drives its iteration timers.
 
 The model layer decides which hooks to call (skipping no-op defaults) and
@@ -9,17 +9,86 @@ every hook stays overridable. The pure-Python twin is ``_loop_py``.
 cimport cython
 from libc.stdint cimport int64_t
 
-from ._timing cimport IterationTimers, ub_monotonic_ns
+from ._rowbuffer cimport RowBuffer
+from ._timing cimport Timer, _ns_to_seconds, ub_monotonic_ns
 
+from ._checks import check_iteration_timers as _check_iteration_timers
 from ._checks import check_loop_plan
 
-__all__ = ["LoopPlan", "run_iterations"]
+__all__ = ["IterationTimers", "LoopPlan", "run_iterations"]
 
 
 cdef extern from "Python.h":
     # Runs the Python-level handlers of signals that arrived; -1 if one
     # raised. Cheap when nothing arrived (one atomic read).
     int PyErr_CheckSignals() except -1
+
+
+cdef class IterationTimers:
+    """The timers a run loop drives at C speed, and the rows they fill.
+
+    The three timers must share one clock, so one reading can serve a pause
+    and the next unpause at the same point. At each timed data write, the
+    elapsed seconds of ``columns`` at the end of the write go into one row
+    of ``rows``, labelled with the iteration count.
+
+    Args:
+        full_iteration: Times each whole loop iteration.
+        model_iteration: Times each ``iterate()`` call.
+        write_data: Times each data write, the row included.
+        columns: The timers whose values make up each row.
+        rows: A labelled float64 row buffer with rows of
+            ``len(columns)`` values, or None to record nothing.
+    """
+
+    def __init__(self, full_iteration, model_iteration, write_data,
+                 columns=(), rows=None):
+        # Same checks and text as the twin (_timing_py.IterationTimers).
+        columns = _check_iteration_timers(
+            Timer, RowBuffer, full_iteration, model_iteration, write_data,
+            columns, rows,
+        )
+        if len({
+            id((<Timer>t)._time_func)
+            for t in (full_iteration, model_iteration, write_data)
+        }) != 1:
+            raise ValueError(
+                "The iteration timers must share one clock (time_func)"
+            )
+        self.full_iteration = full_iteration
+        self.model_iteration = model_iteration
+        self.write_data = write_data
+        self.columns = columns
+        self.rows = rows
+
+    cdef int64_t now(self) except? -1 nogil:
+        return self.full_iteration._now()
+
+    cdef int timed_write(self, object write_data,
+                         int64_t n_iterations) except -1:
+        cdef int64_t t0 = self.now()
+        cdef int64_t t1
+        cdef double *row
+        cdef Py_ssize_t i
+        self.write_data._unpause_at(t0)
+        write_data()
+        t1 = self.now()
+        self.write_data._pause_at(t1)
+        if self.rows is None:
+            return 0
+        row = <double *>self.rows._slot()
+        for i in range(len(self.columns)):
+            row[i] = _ns_to_seconds(
+                (<Timer>self.columns[i])._elapsed_ns_at(t1)
+            )
+        if self.rows._commit(n_iterations):
+            # The block write belongs to this data write, too.
+            self.write_data._elapsed_ns += self.now() - t1
+        return 0
+
+    def write(self, write_data, n_iterations):
+        """Call ``write_data()`` under the write timer and record a row."""
+        self.timed_write(write_data, n_iterations)
 
 
 @cython.embedsignature(False)

@@ -38,13 +38,13 @@ __all__ = [
 def info(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """What this process records: distribution, version, implementation,
     Python version, host, and the SLURM node and job where set."""
-    from . import __version__, _core
+    from . import __version__, _impl
 
     env = os.environ if environ is None else environ
     out = {
         "distribution": DISTRIBUTION,
         "version": str(__version__),
-        "implementation": str(_core.IMPLEMENTATION),
+        "implementation": str(_impl.IMPLEMENTATION),
         "python": "{}.{}.{}".format(*sys.version_info[:3]),
         "host": socket.gethostname(),
     }

@@ -12,9 +12,8 @@ Example::
         t.c_pause()
 """
 
+cimport cython
 from libc.stdint cimport int64_t, uint64_t
-
-from ._rowbuffer cimport RowBuffer
 
 
 cdef extern from "_clock.h":
@@ -62,12 +61,7 @@ cdef class Timer:
     cdef _set_stats_state(self, stats)
 
 
-cdef class IterationTimers:
-    cdef readonly Timer full_iteration
-    cdef readonly Timer model_iteration
-    cdef readonly Timer write_data
-    cdef readonly tuple columns
-    cdef readonly RowBuffer rows
-
-    cdef int64_t now(self) except? -1 nogil
-    cdef int timed_write(self, object write_data, int64_t n_iterations) except -1
+@cython.cdivision(True)
+cdef inline double _ns_to_seconds(int64_t ns) noexcept nogil:
+    # Same formula as _timing_py._ns_to_seconds.
+    return <double>ns / 1e9

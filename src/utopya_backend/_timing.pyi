@@ -1,11 +1,10 @@
 """Type stubs of the compiled timing core; mirrors ``_timing_py``."""
 
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
-from ._rowbuffer import RowBuffer
 from ._stats import TimerStats
 
-__all__ = ["Timer", "IterationTimers", "monotonic_ns"]
+__all__ = ["Timer", "monotonic_ns"]
 
 def monotonic_ns() -> int: ...
 
@@ -42,26 +41,3 @@ class Timer:
     def stats(self) -> Optional[TimerStats]: ...
     def __reduce__(self) -> Tuple[Any, Tuple[str], Dict[str, Any]]: ...
     def __setstate__(self, state: Dict[str, Any]) -> None: ...
-
-class IterationTimers:
-    @property
-    def full_iteration(self) -> Timer: ...
-    @property
-    def model_iteration(self) -> Timer: ...
-    @property
-    def write_data(self) -> Timer: ...
-    @property
-    def columns(self) -> Tuple[Timer, ...]: ...
-    @property
-    def rows(self) -> Optional[RowBuffer]: ...
-    def __init__(
-        self,
-        full_iteration: Timer,
-        model_iteration: Timer,
-        write_data: Timer,
-        columns: Iterable[Timer] = ...,
-        rows: Optional[RowBuffer] = ...,
-    ) -> None: ...
-    def write(
-        self, write_data: Callable[[], Any], n_iterations: int
-    ) -> None: ...

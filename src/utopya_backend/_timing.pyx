@@ -12,17 +12,13 @@ from libc.math cimport floor, isfinite
 from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memcpy
 
-from ._rowbuffer cimport RowBuffer
-
 import weakref
-
-from ._checks import check_iteration_timers as _check_iteration_timers
 
 import numpy as np
 
 from ._stats import N_BUCKETS, TimerStats
 
-__all__ = ["Timer", "IterationTimers", "monotonic_ns"]
+__all__ = ["Timer", "monotonic_ns"]
 
 
 def monotonic_ns():
@@ -36,10 +32,6 @@ def monotonic_ns():
 cdef inline int64_t _seconds_to_ns(double seconds) noexcept nogil:
     # Round half up; _timing_py uses the same formula to match the C version.
     return <int64_t>floor(seconds * 1e9 + 0.5)
-
-
-cdef inline double _ns_to_seconds(int64_t ns) noexcept nogil:
-    return <double>ns / 1e9
 
 
 # Readings of a custom ``time_func`` are integer ns relative to an origin in
@@ -417,70 +409,3 @@ cdef class Timer:
             if not 0 <= i < UB_HIST_BUCKETS:
                 raise ValueError(f"histogram bucket {i} out of range")
             self._stats.hist[i] = n
-
-
-cdef class IterationTimers:
-    """The timers a run loop drives at C speed, and the rows they fill.
-
-    The three timers must share one clock, so one reading can serve a pause
-    and the next unpause at the same point. At each timed data write, the
-    elapsed seconds of ``columns`` at the end of the write go into one row
-    of ``rows``, labelled with the iteration count.
-
-    Args:
-        full_iteration: Times each whole loop iteration.
-        model_iteration: Times each ``iterate()`` call.
-        write_data: Times each data write, the row included.
-        columns: The timers whose values make up each row.
-        rows: A labelled float64 row buffer with rows of
-            ``len(columns)`` values, or None to record nothing.
-    """
-
-    def __init__(self, full_iteration, model_iteration, write_data,
-                 columns=(), rows=None):
-        # Same checks and text as the twin (_timing_py.IterationTimers).
-        columns = _check_iteration_timers(
-            Timer, RowBuffer, full_iteration, model_iteration, write_data,
-            columns, rows,
-        )
-        if len({
-            id((<Timer>t)._time_func)
-            for t in (full_iteration, model_iteration, write_data)
-        }) != 1:
-            raise ValueError(
-                "The iteration timers must share one clock (time_func)"
-            )
-        self.full_iteration = full_iteration
-        self.model_iteration = model_iteration
-        self.write_data = write_data
-        self.columns = columns
-        self.rows = rows
-
-    cdef int64_t now(self) except? -1 nogil:
-        return self.full_iteration._now()
-
-    cdef int timed_write(self, object write_data,
-                         int64_t n_iterations) except -1:
-        cdef int64_t t0 = self.now()
-        cdef int64_t t1
-        cdef double *row
-        cdef Py_ssize_t i
-        self.write_data._unpause_at(t0)
-        write_data()
-        t1 = self.now()
-        self.write_data._pause_at(t1)
-        if self.rows is None:
-            return 0
-        row = <double *>self.rows._slot()
-        for i in range(len(self.columns)):
-            row[i] = _ns_to_seconds(
-                (<Timer>self.columns[i])._elapsed_ns_at(t1)
-            )
-        if self.rows._commit(n_iterations):
-            # The block write belongs to this data write, too.
-            self.write_data._elapsed_ns += self.now() - t1
-        return 0
-
-    def write(self, write_data, n_iterations):
-        """Call ``write_data()`` under the write timer and record a row."""
-        self.timed_write(write_data, n_iterations)

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from . import _core, _stats
+from . import _impl, _stats
 from ._bench_options import read_benchmark_cfg
 from ._bench_summary import (
     DEFAULT_INFO_FSTR,
     format_stats_table,
     format_timer_lines,
 )
-from ._core import Timer
+from ._impl import Timer
 from .io._benchmark import create_cumulative, write_total
 from .io._sink import DatasetSink
 
@@ -184,7 +184,7 @@ class ModelBenchmarkMixin(_MixinBase):
             raise ValueError(
                 f"A benchmark timer named '{name}' exists already"
             )
-        timer = _core.Timer(name, one_shot=one_shot, **kwargs)
+        timer = _impl.Timer(name, one_shot=one_shot, **kwargs)
         self._timers[name] = timer
         return timer
 
@@ -308,7 +308,7 @@ class ModelBenchmarkMixin(_MixinBase):
             self._bench_sink = self._create_cumulative(
                 [x.name for x in cumulative]
             )
-            rows = _core.RowBuffer(
+            rows = _impl.RowBuffer(
                 f"benchmark rows '{self._bench_sink.dset.name}'",
                 (len(cumulative),),
                 np.float64,
@@ -318,7 +318,7 @@ class ModelBenchmarkMixin(_MixinBase):
             )
             assert self._output is not None, "the output file exists"
             self._output.add(rows)
-        return _core.IterationTimers(
+        return _impl.IterationTimers(
             t["full_iteration"],
             t["model_iteration"],
             t["write_data"],

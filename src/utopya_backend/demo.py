@@ -295,12 +295,12 @@ def _step_seconds(res: Dict[str, Any], steps: int) -> float:
 def _print_overhead(
     over: Dict[str, float], res: Dict[str, Any], steps: int
 ) -> None:
-    from . import _core
+    from . import _impl
     from ._timefmt import format_time
 
     impl = (
         "compiled core"
-        if _core.IMPLEMENTATION == "c"
+        if _impl.IMPLEMENTATION == "c"
         else ("pure-Python twin")
     )
     total = over["loop"] + over["timers"]
@@ -318,11 +318,11 @@ def _print_overhead(
 
 
 _TWIN_CODE = """import json, sys
-from utopya_backend import _core, demo
+from utopya_backend import _impl, demo
 a = json.loads(sys.argv[1])
 res = demo._run_forest_fire(progress=False, **a)
 res["overhead"] = demo.measure_overhead()
-res["implementation"] = _core.IMPLEMENTATION
+res["implementation"] = _impl.IMPLEMENTATION
 print(json.dumps(res))
 """
 
@@ -341,7 +341,7 @@ def _compare_python(
     import json
     import subprocess
 
-    from . import _core
+    from . import _impl
     from ._timefmt import format_time
 
     twin_out = os.path.join(out, "pure-python")
@@ -366,7 +366,7 @@ def _compare_python(
         last = (proc.stderr.strip().splitlines() or ["?"])[-1]
         raise OSError(f"the pure-Python run failed: {last}")
     twin = json.loads(proc.stdout.strip().splitlines()[-1])
-    this = "compiled" if _core.IMPLEMENTATION == "c" else "this run"
+    this = "compiled" if _impl.IMPLEMENTATION == "c" else "this run"
     rows = [
         ("run time", res["wall"], twin["wall"]),
         ("per step", _step_seconds(res, steps), _step_seconds(twin, steps)),
@@ -384,7 +384,7 @@ def _compare_python(
         f"  same result (final tree density): {'yes' if same else 'NO'}; "
         f"pure-Python output: {twin['path']}"
     )
-    if _core.IMPLEMENTATION != "c":
+    if _impl.IMPLEMENTATION != "c":
         print(
             "  (the compiled core is not in use here: both runs are "
             "pure-Python)"

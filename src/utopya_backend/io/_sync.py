@@ -13,7 +13,7 @@ from typing import Any, Callable, List
 
 import h5py
 
-from .. import _core
+from .. import _impl
 
 __all__ = ["INTERVAL_NS", "FileFlusher", "OutputSync"]
 
@@ -28,7 +28,7 @@ class FileFlusher:
 
     def __init__(self, h5file: h5py.File) -> None:
         self._file = h5file
-        self.last_ns: int = _core.monotonic_ns()
+        self.last_ns: int = _impl.monotonic_ns()
         self.unflushed = 0
         """Bytes written into the file since the last flush."""
 
@@ -37,11 +37,11 @@ class FileFlusher:
         if self._file.id.valid:
             self._file.flush()
             self.unflushed = 0
-        self.last_ns = _core.monotonic_ns() if now < 0 else now
+        self.last_ns = _impl.monotonic_ns() if now < 0 else now
 
     def flush_if_due(self) -> None:
         """Flush if the interval has passed since the last flush."""
-        now = _core.monotonic_ns()
+        now = _impl.monotonic_ns()
         if now - self.last_ns >= INTERVAL_NS:
             self.flush(now)
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional, Sequence
 import h5py
 import numpy as np
 
-from .. import _core
+from .. import _impl
 from ._layout import block_chunks, create_ts_dataset, linked_coords
 from ._sink import DatasetSink
 from ._sync import OutputSync
@@ -152,7 +152,7 @@ def make_writer(
         )
         labels.attrs["dim_names"] = ["time"]
     sink = DatasetSink(dset, labels, flusher=sync.flusher)
-    buffer = _core.RowBuffer(
+    buffer = _impl.RowBuffer(
         f"time series writer '{dset.name}'",
         row_shape,
         dset.dtype,

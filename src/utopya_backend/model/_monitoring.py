@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
-from .. import _core
+from .. import _impl
 from ._monitor import format_monitor_line
 
 __all__ = ["MonitorMixin"]
@@ -38,14 +38,14 @@ class MonitorMixin:
 
     def trigger_monitor(self, *, force: bool = False) -> None:
         """Emit a monitor line if ``force`` or the emit interval has passed."""
-        now = _core.monotonic_ns()
+        now = _impl.monotonic_ns()
         if force or self._monitor_should_emit(t=now / 1e9):
             self._emit_now(now)
 
     def _monitor_should_emit(self, *, t: Optional[float] = None) -> bool:
         """Whether the emit interval has passed at ``t`` (seconds on the
         monotonic clock; now if not given)."""
-        now = _core.monotonic_ns() if t is None else round(t * 1e9)
+        now = _impl.monotonic_ns() if t is None else round(t * 1e9)
         return now >= self._next_emit_ns()
 
     def _on_deadline(self, now: int) -> int:

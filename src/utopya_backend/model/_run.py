@@ -1,7 +1,7 @@
 """The run loop's plan: which hooks the compiled core loop calls.
 
 :class:`RunLoopMixin` decides once per run which hooks the core loop
-(``_core.run_iterations``) calls, so every hook stays overridable while
+(``_impl.run_iterations``) calls, so every hook stays overridable while
 the no-op defaults cost nothing.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from .. import _core
+from .. import _impl
 from ..signal import SIGNAL_INFO
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._timing_py import IterationTimers
+    from .._loop_py import IterationTimers
 
 __all__ = ["RunLoopMixin"]
 
@@ -37,7 +37,7 @@ class RunLoopMixin:
 
     def _run_iterations(self) -> Optional[int]:
         """Run the core loop; None, or the exit code of a handled signal."""
-        return _core.run_iterations(self._loop_plan())
+        return _impl.run_iterations(self._loop_plan())
 
     def _overrides(self, name: str, base: Optional[type] = None) -> bool:
         """Whether hook ``name`` is set on the instance or overridden by a
@@ -64,7 +64,7 @@ class RunLoopMixin:
         monitor_each = over("trigger_monitor") or over("_monitor_should_emit")
         self._deadline_emits = not monitor_each
         write_wrapped = over("_invoke_write_data")
-        plan = _core.LoopPlan(
+        plan = _impl.LoopPlan(
             model=self,
             should_iterate=self.should_iterate,
             iterate=(

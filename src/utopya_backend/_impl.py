@@ -1,4 +1,4 @@
-"""Select the compiled timing core and run loop, or their pure-Python twins.
+"""The implementation in use: the compiled core or its pure-Python twins.
 
 The model layer and the benchmark mixin import the core from here only, and
 look names up on this module at run time, so tests can swap implementations.
@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 from ._compat import REQUIRE_EXTENSIONS, USE_EXTENSIONS
 
 if TYPE_CHECKING or not USE_EXTENSIONS:
-    from ._loop_py import LoopPlan, run_iterations
+    from ._loop_py import IterationTimers, LoopPlan, run_iterations
     from ._rowbuffer_py import RowBuffer
-    from ._timing_py import IterationTimers, Timer, monotonic_ns
+    from ._timing_py import Timer, monotonic_ns
 
     IMPLEMENTATION = "python"
 else:
     try:
-        from ._loop import LoopPlan, run_iterations
+        from ._loop import IterationTimers, LoopPlan, run_iterations
         from ._rowbuffer import RowBuffer
-        from ._timing import IterationTimers, Timer, monotonic_ns
+        from ._timing import Timer, monotonic_ns
 
         IMPLEMENTATION = "c"
     except ImportError as _err:  # pragma: no cover - broken install only
@@ -38,9 +38,9 @@ else:
             RuntimeWarning,
             stacklevel=2,
         )
-        from ._loop_py import LoopPlan, run_iterations
+        from ._loop_py import IterationTimers, LoopPlan, run_iterations
         from ._rowbuffer_py import RowBuffer
-        from ._timing_py import IterationTimers, Timer, monotonic_ns
+        from ._timing_py import Timer, monotonic_ns
 
         IMPLEMENTATION = "python"
 
