@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 
+import h5py
 import pytest
 import yaml
 from _models import BenchWalker, Walker, output_path
 
+from utopya_backend import ModelBenchmarkMixin
+from utopya_backend._bench_options import BENCHMARK_KEYS, INFO_KWARGS_KEYS
+from utopya_backend.model._config import defaults
 from utopya_backend.tools import ConfigError
 
 
@@ -304,3 +309,62 @@ def test_non_utf8_config_names_file_and_line(tmp_path):
     line = first_line(err.value)
     assert str(cfg) in line and "line 2" in line and "UTF-8" in line
     assert isinstance(err.value, ValueError)
+
+
+# .. The option tables and what reads them (issue 12, item 2) .................
+
+
+def _keyword_defaults(func):
+    params = inspect.signature(func).parameters.values()
+    return {
+        p.name: p.default
+        for p in params
+        if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
+    }
+
+
+def test_benchmark_table_defaults_are_the_signature_defaults():
+    """Documented defaults (the signature) and checked defaults (the
+    table) are one set, in the same order."""
+    sig = _keyword_defaults(ModelBenchmarkMixin._configure_benchmark)
+    table = defaults(BENCHMARK_KEYS)
+    assert list(sig.items()) == list(table.items())
+    fmt = _keyword_defaults(ModelBenchmarkMixin.format_elapsed_info)
+    assert fmt == defaults(INFO_KWARGS_KEYS)
+
+
+def test_options_a_subclass_adds_reach_its_configure_benchmark(make_cfg):
+    seen = {}
+
+    class Extended(BenchWalker):
+        def _configure_benchmark(self, *, label: str = "x", **opts):
+            seen.update(opts, label=label)
+            super()._configure_benchmark(**opts)
+
+    cfg = make_cfg(model=dict(benchmark=dict(label="y", compression=0)))
+    Extended(cfg_file_path=cfg).run()
+    # Given options only: the rest keep the signature's defaults.
+    assert seen == dict(label="y", compression=0)
+    with h5py.File(output_path(cfg), "r") as f:
+        assert f["MyModel/benchmark/total"].compression_opts == 0
+
+
+def test_output_path_with_a_tilde_is_expanded_once(
+    make_cfg, tmp_path, monkeypatch
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    cfg = make_cfg(output_path="~/out.h5")
+    Walker(cfg_file_path=cfg).run()
+    assert (home / "out.h5").is_file()
+    with pytest.raises(FileExistsError, match=str(home / "out.h5")):
+        Walker(cfg_file_path=cfg)
+
+
+def test_root_values_leave_the_users_config_as_loaded(make_cfg):
+    cfg = make_cfg(model=dict(benchmark=dict(enabled=True)))
+    m = BenchWalker(cfg_file_path=cfg)
+    assert m.root_cfg["MyModel"]["benchmark"] == dict(enabled=True)
+    assert "benchmark" not in m.cfg
+    assert m.root_cfg["output_path"] == output_path(cfg)

@@ -1,19 +1,81 @@
 """The ``benchmark`` options of a model config, checked before any output.
 
-Every error names the option's key, its value and the config file, and a
-bad summary format is caught here rather than at the end of a run.
+:data:`BENCHMARK_KEYS` lists every option with its check and default (the
+defaults of ``ModelBenchmarkMixin._configure_benchmark``, which a test keeps
+equal), and :data:`INFO_KWARGS_KEYS` the keyword arguments of the summary's
+line format. Every error names the option's key path, its value and the
+config file; a bad summary format is caught here rather than at the end of
+a run.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, List, Tuple
 
+from ._bench_summary import DEFAULT_INFO_FSTR
 from .model import _config
+from .model._config import Key
 
-__all__ = ["read_benchmark_cfg"]
+__all__ = ["BENCHMARK_KEYS", "INFO_KWARGS_KEYS", "read_benchmark_cfg"]
 
 _DTYPES = ("float16", "float32", "float64")
-_BOOL_OPTIONS = ("enabled", "show_on_exit", "add_to_monitor", "write")
+
+
+def _check_group_name(key: str, value: Any, cfg_file: str) -> str:
+    if not isinstance(value, str) or not value or "/" in value:
+        raise _config.invalid(
+            key, value, cfg_file, "a non-empty name without '/'"
+        )
+    return value
+
+
+def _check_format(key: str, value: Any, cfg_file: str) -> str:
+    if not isinstance(value, str):
+        raise _config.invalid(key, value, cfg_file, "a format string")
+    return value
+
+
+BENCHMARK_KEYS: Tuple[Key, ...] = (
+    Key("enabled", _config.check_bool, True),
+    Key("show_on_exit", _config.check_bool, True),
+    Key("add_to_monitor", _config.check_bool, False),
+    Key("write", _config.check_bool, True),
+    Key("group_name", _check_group_name, "benchmark"),
+    Key(
+        "compression",
+        functools.partial(_config.check_int, minimum=0, maximum=9),
+        3,
+    ),
+    Key(
+        "dtype",
+        functools.partial(_config.check_choice, choices=_DTYPES),
+        "float32",
+    ),
+    Key("info_fstr", _check_format, DEFAULT_INFO_FSTR),
+    Key("info_kwargs", _config.check_mapping, None),
+)
+"""The options of a model's ``benchmark`` entry."""
+
+INFO_KWARGS_KEYS: Tuple[Key, ...] = (
+    Key("sort", _config.check_bool, False),
+    Key(
+        "width",
+        _config.check_optional(
+            functools.partial(_config.check_int, minimum=0),
+            "null or an int >= 0",
+        ),
+        None,
+    ),
+    Key(
+        "ms_precision",
+        functools.partial(_config.check_int, minimum=0),
+        2,
+    ),
+)
+"""The keyword arguments of ``format_elapsed_info`` that ``info_kwargs``
+may set; its other entries are extra format keys."""
+
 # A sample row of the format keys of format_elapsed_info, to try a format.
 _INFO_SAMPLE: Dict[str, Any] = dict(
     name="simulation",
@@ -25,105 +87,69 @@ _INFO_SAMPLE: Dict[str, Any] = dict(
     count=3,
     mean=0.5,
 )
-# Keyword arguments of format_elapsed_info that are not format keys.
-_INFO_KWARGS: Dict[str, Tuple[Any, str]] = dict(
-    sort=(lambda v: isinstance(v, bool), "true or false (a boolean)"),
-    width=(
-        lambda v: v is None
-        or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
-        "null or an int >= 0",
-    ),
-    ms_precision=(
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-        "an int >= 0",
-    ),
-)
 
 
 def read_benchmark_cfg(
     bench_cfg: Any, *, key: str, cfg_file: str, valid: List[str]
 ) -> dict:
-    """Check a model's ``benchmark`` entry and return it (``{}`` if null).
+    """Check a model's ``benchmark`` entry; return the options it gives.
 
     Args:
-        bench_cfg: The entry.
+        bench_cfg: The entry (null: no options).
         key: Its key path, for errors (``<model>.benchmark``).
         cfg_file: The config file, for errors.
-        valid: The option names (``_configure_benchmark``'s keywords).
+        valid: The option names (``_configure_benchmark``'s keywords: a
+            subclass may add its own, which are passed on unchecked).
     """
-    path = cfg_file
     if bench_cfg is None:
         return {}
     if not isinstance(bench_cfg, dict):
-        raise _config.invalid(key, bench_cfg, path, "a mapping")
+        raise _config.invalid(key, bench_cfg, cfg_file, "a mapping")
     for opt in bench_cfg:
         if opt not in valid:
             raise _config.ConfigError(
                 f"Invalid option {opt!r} for key '{key}' in config file "
-                f"{path}; valid options: {', '.join(valid)}"
+                f"{cfg_file}; valid options: {', '.join(valid)}"
             )
-    checks = {
-        "dtype": (lambda v: v in _DTYPES, f"one of {', '.join(_DTYPES)}"),
-        "compression": (
-            lambda v: isinstance(v, int)
-            and not isinstance(v, bool)
-            and 0 <= v <= 9,
-            "an int from 0 to 9",
-        ),
-        "group_name": (
-            lambda v: isinstance(v, str) and v and "/" not in v,
-            "a non-empty name without '/'",
-        ),
-        "info_fstr": (lambda v: isinstance(v, str), "a format string"),
-        "info_kwargs": (
-            lambda v: v is None or isinstance(v, dict),
-            "a mapping",
-        ),
-    }
-    for opt in _BOOL_OPTIONS:
-        checks[opt] = (
-            lambda v: isinstance(v, bool),
-            "true or false (a boolean)",
-        )
-    for opt, (ok, expected) in checks.items():
-        if opt in bench_cfg and not ok(bench_cfg[opt]):
-            raise _config.invalid(
-                f"{key}.{opt}", bench_cfg[opt], path, expected
-            )
-    # A bad line format would only fail when the summary is built, at
-    # the end of the run: try it now on a row of sample values.
-    kwargs = dict(bench_cfg.get("info_kwargs") or {})
-    fstr = kwargs.pop("info_fstr", bench_cfg.get("info_fstr"))
+    values = _config.check_keys(
+        BENCHMARK_KEYS, bench_cfg, cfg_file, prefix=f"{key}."
+    )
+    _check_info_format(values, bench_cfg, key=key, cfg_file=cfg_file)
+    return {opt: values.get(opt, value) for opt, value in bench_cfg.items()}
+
+
+def _check_info_format(
+    values: Dict[str, Any], bench_cfg: dict, *, key: str, cfg_file: str
+) -> None:
+    """Try the summary's line format on a row of sample values: a bad one
+    would otherwise only fail when the summary is built, at the end."""
+    given = dict(values["info_kwargs"] or {})
+    fstr = given.pop("info_fstr", values["info_fstr"])
     fstr_key = f"{key}.info_kwargs.info_fstr"
-    if "info_fstr" not in (bench_cfg.get("info_kwargs") or {}):
+    if "info_fstr" not in (values["info_kwargs"] or {}):
         fstr_key = f"{key}.info_fstr"
-    for kw, (ok, expected) in _INFO_KWARGS.items():
-        if kw in kwargs and not ok(kwargs.pop(kw)):
-            raise _config.invalid(
-                f"{key}.info_kwargs.{kw}",
-                bench_cfg["info_kwargs"][kw],
-                path,
-                expected,
-            )
-    clash = [k for k in kwargs if k in _INFO_SAMPLE]
+    _config.check_keys(
+        INFO_KWARGS_KEYS, given, cfg_file, prefix=f"{key}.info_kwargs."
+    )
+    names = {k.name for k in INFO_KWARGS_KEYS}
+    extra = {k: v for k, v in given.items() if k not in names}
+    clash = [k for k in extra if k in _INFO_SAMPLE]
     if clash:
         raise _config.invalid(
             f"{key}.info_kwargs",
             clash[0],
-            path,
+            cfg_file,
             "extra format keys other than the built-in ones: "
             + ", ".join(_INFO_SAMPLE),
         )
-    if fstr is not None:
-        try:
-            str(fstr).format(**_INFO_SAMPLE, **kwargs)
-        except Exception as exc:
-            raise _config.invalid(
-                fstr_key,
-                fstr,
-                path,
-                "a format string with the keys "
-                + ", ".join(list(_INFO_SAMPLE) + list(kwargs))
-                + f" ({type(exc).__name__}: {exc})",
-            ) from None
-    return bench_cfg
+    try:
+        str(fstr).format(**_INFO_SAMPLE, **extra)
+    except Exception as exc:
+        raise _config.invalid(
+            fstr_key,
+            fstr,
+            cfg_file,
+            "a format string with the keys "
+            + ", ".join(list(_INFO_SAMPLE) + list(extra))
+            + f" ({type(exc).__name__}: {exc})",
+        ) from None

@@ -9,20 +9,18 @@ into the model's HDF5 group.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from . import _impl, _stats
-from ._bench_options import read_benchmark_cfg
+from ._bench_options import BENCHMARK_KEYS, read_benchmark_cfg
 from ._bench_summary import (
     DEFAULT_INFO_FSTR,
     format_stats_table,
     format_timer_lines,
 )
+from ._bench_timers import TimerRegistry
 from ._impl import Timer
-from .io._benchmark import create_cumulative, write_total
-from .io._sink import DatasetSink
+from .io._benchmark import BenchmarkRecord
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import BaseModel as _MixinBase
@@ -56,7 +54,7 @@ DEFAULT_TIMERS_CUMULATIVE: Tuple[str, ...] = (
 """Names of the cumulative timers of :class:`ModelBenchmarkMixin`."""
 
 
-class ModelBenchmarkMixin(_MixinBase):
+class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
     """Time every phase of a model run and store the times in its file.
 
     Mix it in before the model class::
@@ -72,23 +70,15 @@ class ModelBenchmarkMixin(_MixinBase):
     per data write), and a summary is logged.
     """
 
-    _TIMER_FALLBACK_RV: Any = -1
-    """Returned by :meth:`pause_timer` and :meth:`stop_timer` when
-    benchmarking is disabled."""
-
     _BENCHMARK_BLOCK_ROWS: Optional[int] = None
     """Rows of ``cumulative`` kept in memory between block writes; None
     for as many as fit in the row buffer's default block (1 MiB)."""
 
-    _dgrp_bench: Any = None
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._timers: Dict[str, Timer] = {}
-        self._bench_enabled = True
-        self._bench_write = False
+        self._setup_timers()
         self._bench_done = False
         self._bench_iter_timers: Any = None
-        self._bench_sink: Optional[DatasetSink] = None
+        self._bench_record: Optional[BenchmarkRecord] = None
         self._show_on_exit = True
         self._add_time_elapsed_to_monitor_info = False
         self._bench_cpu_start = _stats.process_cpu()
@@ -136,118 +126,37 @@ class ModelBenchmarkMixin(_MixinBase):
         self._bench_enabled = bool(enabled)
         self._show_on_exit = bool(show_on_exit)
         self._add_time_elapsed_to_monitor_info = bool(add_to_monitor)
-        self._bench_write = bool(write) and self._bench_enabled
-        self._bench_group_name = group_name
-        self._bench_compression = compression
-        self._bench_dtype = dtype
         self._time_elapsed_info_fstr = info_fstr
         self._time_elapsed_info_kwargs = dict(info_kwargs or {})
         if not self._bench_enabled:
             # Timers started before the config was read go back to zero.
             for timer in self._timers.values():
                 timer.reset()
-        elif self._bench_write:
-            self._dgrp_bench = self.h5group.create_group(group_name)
+        elif write:
+            assert self._output is not None, "the output file exists"
+            self._bench_record = BenchmarkRecord(
+                self.h5group.create_group(group_name),
+                dtype=dtype,
+                compression=compression,
+                output=self._output,
+                block_rows=self._BENCHMARK_BLOCK_ROWS,
+            )
 
     def _read_benchmark_cfg(self, bench_cfg: Any, model_name: str) -> dict:
         """Check the ``benchmark`` entry; errors name key, value and file."""
         params = inspect.signature(self._configure_benchmark).parameters
+        valid = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            # An override passing **options on takes the table's, too.
+            valid += [k.name for k in BENCHMARK_KEYS if k.name not in valid]
         return read_benchmark_cfg(
             bench_cfg,
             key=f"{model_name}.benchmark",
             cfg_file=getattr(self, "_cfg_file_path", "<unknown>"),
-            valid=[
-                p for p in params if params[p].kind is params[p].KEYWORD_ONLY
-            ],
+            valid=valid,
         )
 
-    # .. Adding and controlling timers ........................................
-
-    def add_one_shot_timers(self, *names: str, **kwargs: Any) -> None:
-        """Add timers that finish when first paused (or stopped)."""
-        for name in names:
-            self._add_timer(name, one_shot=True, **kwargs)
-
-    def add_cumulative_timers(self, *names: str, **kwargs: Any) -> None:
-        """Add timers that can be paused and unpaused any number of times.
-
-        Their values go into the ``cumulative`` rows if added before the
-        first data write.
-        """
-        for name in names:
-            self._add_timer(name, one_shot=False, **kwargs)
-
-    def _add_timer(self, name: str, *, one_shot: bool, **kwargs: Any) -> Timer:
-        if not isinstance(name, str):
-            raise TypeError(f"Timer names must be strings, got {name!r}")
-        if name in self._timers:
-            raise ValueError(
-                f"A benchmark timer named '{name}' exists already"
-            )
-        timer = _impl.Timer(name, one_shot=one_shot, **kwargs)
-        self._timers[name] = timer
-        return timer
-
-    @property
-    def timers(self) -> Dict[str, Timer]:
-        """All timers by name, in the order they were added."""
-        return self._timers
-
-    def _get_timer(self, name: str) -> Timer:
-        try:
-            return self._timers[name]
-        except (KeyError, TypeError):
-            raise ValueError(
-                f"No benchmark timer named '{name}' was added; available "
-                f"timers: {', '.join(self._timers)}"
-            ) from None
-
-    def start_timer(self, name: str) -> None:
-        """Start the named timer (ignored when disabled)."""
-        timer = self._get_timer(name)
-        if self._bench_enabled:
-            timer.start()
-
-    def pause_timer(self, name: str) -> Union[float, Any]:
-        """Pause the named timer; return its elapsed seconds (or -1 when
-        disabled)."""
-        timer = self._get_timer(name)
-        if not self._bench_enabled:
-            return self._TIMER_FALLBACK_RV
-        return timer.pause()
-
-    def unpause_timer(self, name: str) -> None:
-        """Continue the named cumulative timer (ignored when disabled)."""
-        timer = self._get_timer(name)
-        if self._bench_enabled:
-            timer.unpause()
-
-    def stop_timer(self, name: str) -> Union[float, Any]:
-        """Finish the named timer; return its elapsed seconds (or -1 when
-        disabled)."""
-        timer = self._get_timer(name)
-        if not self._bench_enabled:
-            return self._TIMER_FALLBACK_RV
-        return timer.stop()
-
     # .. Timer values and summary .............................................
-
-    @property
-    def elapsed(self) -> Dict[str, float]:
-        """Elapsed seconds of every timer."""
-        return {k: t.elapsed for k, t in self._timers.items()}
-
-    @property
-    def elapsed_cumulative(self) -> Dict[str, float]:
-        """Elapsed seconds of the cumulative timers."""
-        return {
-            k: t.elapsed for k, t in self._timers.items() if not t.one_shot
-        }
-
-    @property
-    def elapsed_one_shot(self) -> Dict[str, float]:
-        """Elapsed seconds of the one-shot timers."""
-        return {k: t.elapsed for k, t in self._timers.items() if t.one_shot}
 
     @property
     def elapsed_info(self) -> str:
@@ -289,56 +198,33 @@ class ModelBenchmarkMixin(_MixinBase):
             **kwargs,
         )
 
-    # .. Writing ..............................................................
+    # .. The loop's timers and the record in the file ........................
 
     def _iteration_timers(self) -> Any:
+        """The timers the run loop drives (None when disabled or done);
+        made at the first data write, with the cumulative timers added by
+        then as the columns of the record's rows."""
         if not self._bench_enabled or self._bench_done:
             return None
         if self._bench_iter_timers is None:
-            self._bench_iter_timers = self._make_iteration_timers()
+            t = self._timers
+            cumulative = [x for x in t.values() if not x.one_shot]
+            rows = None
+            if self._bench_record is not None:
+                rows = self._bench_record.open_rows(
+                    [x.name for x in cumulative]
+                )
+            self._bench_iter_timers = _impl.IterationTimers(
+                t["full_iteration"],
+                t["model_iteration"],
+                t["write_data"],
+                cumulative,
+                rows,
+            )
         return self._bench_iter_timers
 
-    def _make_iteration_timers(self) -> Any:
-        """Create the loop's timers and, if writing, the ``cumulative``
-        datasets their rows go to."""
-        t = self._timers
-        cumulative = [x for x in t.values() if not x.one_shot]
-        rows = None
-        if self._bench_write:
-            self._bench_sink = self._create_cumulative(
-                [x.name for x in cumulative]
-            )
-            rows = _impl.RowBuffer(
-                f"benchmark rows '{self._bench_sink.dset.name}'",
-                (len(cumulative),),
-                np.float64,
-                self._bench_sink,
-                block_rows=self._BENCHMARK_BLOCK_ROWS,
-                labelled=True,
-            )
-            assert self._output is not None, "the output file exists"
-            self._output.add(rows)
-        return _impl.IterationTimers(
-            t["full_iteration"],
-            t["model_iteration"],
-            t["write_data"],
-            cumulative,
-            rows,
-        )
-
-    def _create_cumulative(self, names: List[str]) -> DatasetSink:
-        """The datasets of one row per data write, and their sink."""
-        assert self._output is not None, "the output file exists"
-        return create_cumulative(
-            self._dgrp_bench,
-            names,
-            dtype=self._bench_dtype,
-            compression=self._bench_compression,
-            flusher=self._output.flusher,
-        )
-
     def _finish_benchmark(self) -> None:
-        """Stop the timers, write ``total`` and pending rows, log a summary.
+        """Stop the timers, close the record, log a summary.
 
         Runs once, at the end of the run, whatever ended it.
         """
@@ -350,35 +236,16 @@ class ModelBenchmarkMixin(_MixinBase):
         for timer in self._timers.values():
             if not timer.finished and timer.name != "teardown":
                 timer.stop()
-        if self._bench_write:
-            self._write_benchmark_data()
+        if self._bench_record is not None:
+            self._bench_record.close(
+                self._timers.values(), self.timer_stats, self.resource_usage
+            )
         if self._show_on_exit:
             self.log.info(
                 "Elapsed times for parts of this simulation:\n\n%s\n\n%s\n",
                 self.elapsed_info,
                 self.format_timer_stats(),
             )
-
-    def _write_benchmark_data(self) -> None:
-        if self._bench_iter_timers is None:  # no write yet: empty datasets
-            self._bench_iter_timers = self._make_iteration_timers()
-        rows = self._bench_iter_timers.rows
-        if rows is not None:
-            rows.flush()
-        if self._bench_sink is not None:
-            self._bench_sink.finish_coords("n_iterations")
-        write_total(
-            self._dgrp_bench,
-            self._timers.values(),
-            dtype=self._bench_dtype,
-            compression=self._bench_compression,
-        )
-        _stats.write_stats(
-            self._dgrp_bench,
-            self.timer_stats,
-            self.resource_usage,
-            self._bench_compression,
-        )
 
     # .. Per-invocation statistics and resources ..............................
 

@@ -1,22 +1,29 @@
-"""HDF5 layout of the benchmark data: ``cumulative`` rows and ``total``.
+"""The benchmark group in the file: its layout and the record written to it.
 
-Inside the benchmark group: ``cumulative`` (one row of cumulative timer
-values per data write, labelled ``n_iterations`` x ``label``) with its
-``cumulative_n_iterations``, and ``total`` (every timer's final value).
+Inside the group: ``cumulative`` (one row of cumulative timer values per
+data write, labelled ``n_iterations`` x ``label``) with its
+``cumulative_n_iterations``, ``total`` (every timer's final value) and the
+per-invocation statistics (``_stats_hdf5``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List
+from typing import Any, Dict, Iterable, List, Optional
 
 import h5py
 import numpy as np
 
+from .. import _impl, _stats_hdf5
 from ._layout import block_chunks, linked_coords
 from ._sink import DatasetSink
-from ._sync import FileFlusher
+from ._sync import FileFlusher, OutputSync
 
-__all__ = ["N_ITER_DSET", "create_cumulative", "write_total"]
+__all__ = [
+    "N_ITER_DSET",
+    "BenchmarkRecord",
+    "create_cumulative",
+    "write_total",
+]
 
 N_ITER_DSET = "cumulative_n_iterations"
 """The dataset of each ``cumulative`` row's iteration count."""
@@ -77,3 +84,74 @@ def write_total(
     ds.attrs["coords__label"] = [t.name for t in timers]
     ds.attrs["invocations"] = [t.invocations for t in timers]
     return ds
+
+
+class BenchmarkRecord:
+    """What one run writes to its benchmark group: a row of the cumulative
+    timers per data write while it runs, totals and statistics at its end.
+
+    Args:
+        grp: The (new, empty) benchmark group.
+        dtype, compression: Float type and gzip level of the datasets.
+        output: The model file's output sync, which writes pending rows
+            at least once a second and at the end.
+        block_rows: Rows kept in memory between block writes (None: as
+            many as fit in the row buffer's default block).
+    """
+
+    def __init__(
+        self,
+        grp: h5py.Group,
+        *,
+        dtype: Any,
+        compression: int,
+        output: OutputSync,
+        block_rows: Optional[int] = None,
+    ) -> None:
+        self.grp = grp
+        self.dtype = dtype
+        self.compression = compression
+        self.output = output
+        self.block_rows = block_rows
+        self.rows: Any = None
+        self._sink: Optional[DatasetSink] = None
+
+    def open_rows(self, names: List[str]) -> Any:
+        """Create ``cumulative`` with one column per name; return the row
+        buffer (a ``RowBuffer``) its rows go through."""
+        self._sink = create_cumulative(
+            self.grp,
+            names,
+            dtype=self.dtype,
+            compression=self.compression,
+            flusher=self.output.flusher,
+        )
+        self.rows = _impl.RowBuffer(
+            f"benchmark rows '{self._sink.dset.name}'",
+            (len(names),),
+            np.float64,
+            self._sink,
+            block_rows=self.block_rows,
+            labelled=True,
+        )
+        self.output.add(self.rows)
+        return self.rows
+
+    def close(
+        self,
+        timers: Iterable[Any],
+        stats: Dict[str, Any],
+        resources: Dict[str, float],
+    ) -> None:
+        """Write pending rows (or an empty ``cumulative`` if no data write
+        came), ``total`` and the statistics."""
+        timers = list(timers)
+        if self.rows is None:
+            self.open_rows([t.name for t in timers if not t.one_shot])
+        self.rows.flush()
+        assert self._sink is not None, "open_rows made it"
+        self._sink.finish_coords("n_iterations")
+        write_total(
+            self.grp, timers, dtype=self.dtype, compression=self.compression
+        )
+        _stats_hdf5.write_stats(self.grp, stats, resources, self.compression)

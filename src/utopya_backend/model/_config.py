@@ -19,7 +19,11 @@ __all__ = [
     "check_real",
     "check_str",
     "check_bool",
-    "check_seeds",
+    "check_choice",
+    "check_mapping",
+    "check_optional",
+    "check_seed_option",
+    "check_seed_range",
     "LEGACY_SEED_MAX",
     "REQUIRED",
     "Key",
@@ -47,17 +51,21 @@ class Key(NamedTuple):
 
 
 def check_keys(
-    table: Sequence[Key], cfg: Mapping, cfg_file: str
+    table: Sequence[Key], cfg: Mapping, cfg_file: str, *, prefix: str = ""
 ) -> Dict[str, Any]:
     """Check ``cfg`` against a table, in the table's order; return the
-    parsed value of every key of the table (defaults for absent ones)."""
+    parsed value of every key of the table (defaults for absent ones).
+
+    ``prefix`` is the key path of ``cfg`` (``"<model>.benchmark."``), for
+    errors.
+    """
     out = {}
     for key in table:
         if key.default is REQUIRED:
-            value = require(cfg, key.name, cfg_file)
+            value = require(cfg, key.name, cfg_file, prefix=prefix)
         else:
             value = cfg.get(key.name, key.default)
-        out[key.name] = key.check(key.name, value, cfg_file)
+        out[key.name] = key.check(prefix + key.name, value, cfg_file)
     return out
 
 
@@ -98,12 +106,26 @@ def invalid(key: str, value: Any, cfg_file: str, expected: str) -> ConfigError:
 
 
 def check_int(
-    key: str, value: Any, cfg_file: str, *, minimum: Any = None
+    key: str,
+    value: Any,
+    cfg_file: str,
+    *,
+    minimum: Any = None,
+    maximum: Any = None,
 ) -> int:
-    """Return ``value`` if it is an int (not a bool) >= ``minimum``."""
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    if not ok or (minimum is not None and value < minimum):
-        what = "an int" if minimum is None else f"an int >= {minimum}"
+    """Return ``value`` if it is an int (not a bool) within the bounds."""
+    ok = _is_int(value)
+    if ok and minimum is not None:
+        ok = value >= minimum
+    if ok and maximum is not None:
+        ok = value <= maximum
+    if not ok:
+        if maximum is not None:
+            what = f"an int from {minimum} to {maximum}"
+        elif minimum is not None:
+            what = f"an int >= {minimum}"
+        else:
+            what = "an int"
         raise invalid(key, value, cfg_file, what)
     return value
 
@@ -135,12 +157,51 @@ def check_bool(key: str, value: Any, cfg_file: str) -> bool:
     return value
 
 
+def check_choice(
+    key: str, value: Any, cfg_file: str, *, choices: Sequence[str]
+) -> str:
+    """Return ``value`` if it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise invalid(key, value, cfg_file, f"one of {', '.join(choices)}")
+    return value
+
+
+def check_mapping(key: str, value: Any, cfg_file: str) -> Any:
+    """Return ``value`` if it is a mapping or null."""
+    if value is not None and not isinstance(value, Mapping):
+        raise invalid(key, value, cfg_file, "a mapping")
+    return value
+
+
+def check_optional(
+    check: Callable[..., Any], expected: str
+) -> Callable[[str, Any, str], Any]:
+    """A check that also accepts null; its error says ``expected``."""
+
+    def check_or_null(key: str, value: Any, cfg_file: str) -> Any:
+        if value is None:
+            return None
+        try:
+            return check(key, value, cfg_file)
+        except ConfigError:
+            raise invalid(key, value, cfg_file, expected) from None
+
+    return check_or_null
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_seeds(root_cfg: Mapping, cfg_file: str) -> None:
-    """Check ``seed``, ``seed_numpy_rng`` and ``seed_system_rng`` together.
+def check_seed_option(key: str, value: Any, cfg_file: str) -> Any:
+    """``seed_numpy_rng`` / ``seed_system_rng``: a bool, an int or null."""
+    if value is not None and not isinstance(value, (bool, int)):
+        raise invalid(key, value, cfg_file, "a bool, an int or null")
+    return value
+
+
+def check_seed_range(seed: int, numpy_seed: Any, cfg_file: str) -> None:
+    """Check the seeds of numpy's legacy global RNG.
 
     ``numpy.random.default_rng`` takes any int >= 0 as ``seed``. The legacy
     ``numpy.random.seed`` takes 0 to 2**32 - 1: that bounds
@@ -148,13 +209,6 @@ def check_seeds(root_cfg: Mapping, cfg_file: str) -> None:
     default). ``random.seed`` takes any int, so ``seed_system_rng`` only
     needs to be a bool, an int or null.
     """
-    seed = require(root_cfg, "seed", cfg_file)
-    check_int("seed", seed, cfg_file, minimum=0)
-    for key in ("seed_numpy_rng", "seed_system_rng"):
-        v = root_cfg.get(key)
-        if v is not None and not isinstance(v, (bool, int)):
-            raise invalid(key, v, cfg_file, "a bool, an int or null")
-    numpy_seed = root_cfg.get("seed_numpy_rng", True)
     if numpy_seed is True and seed + 1 > LEGACY_SEED_MAX:
         raise invalid(
             "seed",

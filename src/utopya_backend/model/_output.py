@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import h5py
@@ -25,7 +24,7 @@ class OutputMixin:
 
     def _setup_output_file(self) -> h5py.File:
         """Create the HDF5 output file; never overwrites an existing one."""
-        path = os.path.expanduser(self._root_cfg["output_path"])
+        path = self._root_values["output_path"]  # with ~ expanded
         self.log.info("Creating HDF5 output file at:\n  %s", path)
         f = h5py.File(path, mode="x")
         _provenance.stamp(f)  # which package wrote it

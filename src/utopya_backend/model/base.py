@@ -71,7 +71,8 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         if self._root_cfg is None:
             self._root_cfg = {}
         self._check_root_cfg(self._root_cfg)
-        self._name: str = self._root_cfg["root_model_name"]
+        root = self._root_values
+        self._name: str = root["root_model_name"]
 
         log.info("Setting up model infrastructure ...")
         log.info("  Class name:       %s", type(self).__name__)
@@ -81,9 +82,7 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         if self.ATTACH_SIGNAL_HANDLERS:
             self._attach_signal_handlers()
 
-        self._monitor_emit_interval = float(
-            self._root_cfg["monitor_emit_interval"]
-        )
+        self._monitor_emit_interval: float = root["monitor_emit_interval"]
         self._emit_interval_ns = _interval_ns(self._monitor_emit_interval)
         self._last_emit_ns: Optional[int] = None
         self._monitor_info: dict = {}
@@ -91,9 +90,9 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         self._n_iterations = 0
 
         self._rng = self._setup_rng(
-            seed=self._root_cfg["seed"],
-            seed_numpy_rng=self._root_cfg.get("seed_numpy_rng", True),
-            seed_system_rng=self._root_cfg.get("seed_system_rng", True),
+            seed=root["seed"],
+            seed_numpy_rng=root["seed_numpy_rng"],
+            seed_system_rng=root["seed_system_rng"],
         )
 
         self._h5file = self._setup_output_file()
@@ -213,12 +212,13 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
     # .. Optionally overridden hooks ..........................................
 
     def _check_root_cfg(self, root_cfg: dict) -> None:
-        """Check root config entries before any output is created.
+        """Check root config entries before any output is created; keep
+        the parsed values of the root keys (``_root_values``).
 
         Subclasses extend this (with ``super()``) for keys they read in
         :meth:`_parse_root_cfg`, so a bad config leaves no file behind.
         """
-        check_root_cfg(root_cfg, self._cfg_file_path)
+        self._root_values = check_root_cfg(root_cfg, self._cfg_file_path)
 
     def _parse_root_cfg(self, **_: Any) -> None:
         """Read root config entries; called after the output file exists."""
@@ -280,7 +280,7 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
 
     def _setup_loggers(self, _log: logging.Logger) -> None:
         """Create the model logger and apply the configured levels."""
-        levels = self._root_cfg["log_levels"]
+        levels = self._root_values["log_levels"]
         self._log = _log.getChild(self._name)
         self._log.setLevel(_get_level(levels["model"]))
         if levels.get("backend") is not None:
