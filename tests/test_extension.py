@@ -260,6 +260,9 @@ def test_cython_code_can_cimport_timer(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        # The kernel takes the compiled Timer: the pure-Python switch of
+        # this process's environment must not reach the script.
+        env={**os.environ, "UTOPYA_BACKEND_NO_EXTENSIONS": ""},
     )
     assert check.returncode == 0, check.stderr
     lines = check.stdout.splitlines()
