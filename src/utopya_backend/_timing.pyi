@@ -2,7 +2,7 @@
 
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ._stats import TimerStats
+from ._timerstats import TimerStats
 
 __all__ = ["Timer", "monotonic_ns"]
 

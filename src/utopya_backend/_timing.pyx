@@ -9,14 +9,14 @@ agree on behaviour and error text.
 cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.math cimport floor, isfinite
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int64_t
 from libc.string cimport memcpy
 
 import weakref
 
 import numpy as np
 
-from ._stats import N_BUCKETS, TimerStats
+from ._timerstats import N_BUCKETS, TimerStats
 
 __all__ = ["Timer", "monotonic_ns"]
 

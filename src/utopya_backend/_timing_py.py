@@ -12,7 +12,7 @@ import time
 import weakref
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ._stats import N_BUCKETS, TimerStats, record_py
+from ._timerstats import N_BUCKETS, TimerStats, record_py
 
 __all__ = ["Timer", "monotonic_ns"]
 
