@@ -368,3 +368,36 @@ def test_root_values_leave_the_users_config_as_loaded(make_cfg):
     assert m.root_cfg["MyModel"]["benchmark"] == dict(enabled=True)
     assert "benchmark" not in m.cfg
     assert m.root_cfg["output_path"] == output_path(cfg)
+
+
+def test_extra_options_of_a_subclass_without_star_star_are_accepted(
+    make_cfg,
+):
+    seen = {}
+
+    class Labelled(BenchWalker):
+        def _configure_benchmark(self, label="x", **opts):
+            seen["label"] = label
+            super()._configure_benchmark(**opts)
+
+    Labelled(cfg_file_path=make_cfg(model=dict(benchmark=dict(label="y"))))
+    assert seen == dict(label="y")
+
+
+def test_info_kwargs_keys_must_be_strings(make_cfg):
+    cfg = make_cfg(model=dict(benchmark=dict(info_kwargs={1: "x"})))
+    with pytest.raises(ConfigError) as err:
+        BenchWalker(cfg_file_path=cfg)
+    line = first_line(err.value)
+    assert "'MyModel.benchmark.info_kwargs'" in line and "string keys" in line
+    assert not os.path.exists(output_path(cfg))
+
+
+def test_root_keys_are_checked_even_if_a_subclass_skips_super(make_cfg):
+    class Careless(Walker):
+        def _check_root_cfg(self, root_cfg):
+            pass
+
+    with pytest.raises(ConfigError, match="'seed'"):
+        Careless(cfg_file_path=make_cfg(seed=-1))
+    assert Careless(cfg_file_path=make_cfg()).run() == 0

@@ -149,6 +149,7 @@ def test_package_ships_typing_and_cython_interface(tmp_path):
         "_loop.pyi",
         "_rowbuffer.pyi",
         "_timing.pxd",
+        "_loop.pxd",
         "_rowbuffer.pxd",
     ):
         assert f"utopya_backend/{name}" in names, name

@@ -114,16 +114,24 @@ def read_benchmark_cfg(
     values = _config.check_keys(
         BENCHMARK_KEYS, bench_cfg, cfg_file, prefix=f"{key}."
     )
-    _check_info_format(values, bench_cfg, key=key, cfg_file=cfg_file)
+    _check_info_format(values, key=key, cfg_file=cfg_file)
+    # Only the options given: _configure_benchmark's signature supplies
+    # the defaults (equal to the table's), and a subclass's own options
+    # pass through unchecked.
     return {opt: values.get(opt, value) for opt, value in bench_cfg.items()}
 
 
 def _check_info_format(
-    values: Dict[str, Any], bench_cfg: dict, *, key: str, cfg_file: str
+    values: Dict[str, Any], *, key: str, cfg_file: str
 ) -> None:
     """Try the summary's line format on a row of sample values: a bad one
     would otherwise only fail when the summary is built, at the end."""
     given = dict(values["info_kwargs"] or {})
+    for name in given:
+        if not isinstance(name, str):
+            raise _config.invalid(
+                f"{key}.info_kwargs", name, cfg_file, "string keys"
+            )
     fstr = given.pop("info_fstr", values["info_fstr"])
     fstr_key = f"{key}.info_kwargs.info_fstr"
     if "info_fstr" not in (values["info_kwargs"] or {}):

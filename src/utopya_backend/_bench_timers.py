@@ -17,7 +17,9 @@ __all__ = ["TimerRegistry"]
 class TimerRegistry:
     """Timers by name, and their control; a base of the benchmark mixin.
 
-    :meth:`_setup_timers` must run before any other method.
+    :meth:`_setup_timers` must run before any other method. Whether
+    benchmarking is enabled (``_bench_enabled``) is the mixin's decision,
+    from its config; the calls here only obey it.
     """
 
     _TIMER_FALLBACK_RV: Any = -1

@@ -1,7 +1,8 @@
 """The implementation in use: the compiled core or its pure-Python twins.
 
-The model layer and the benchmark mixin import the core from here only, and
-look names up on this module at run time, so tests can swap implementations.
+Everything outside the twins (model layer, benchmark mixin, ``io``) imports
+the core from here only, and looks names up on this module at run time, so
+tests can swap implementations.
 """
 
 from typing import TYPE_CHECKING

@@ -43,7 +43,7 @@ cdef class IterationTimers:
 
     def __init__(self, full_iteration, model_iteration, write_data,
                  columns=(), rows=None):
-        # Same checks and text as the twin (_timing_py.IterationTimers).
+        # Same checks and text as the twin (_loop_py.IterationTimers).
         columns = _check_iteration_timers(
             Timer, RowBuffer, full_iteration, model_iteration, write_data,
             columns, rows,

@@ -1,8 +1,8 @@
 """Per-invocation statistics of timers: histogram layout, merge, percentiles.
 
-Shared by both timing cores (``_timing`` and ``_timing_py``), the mixin that
-stores the statistics, and the report: one place for the layout and the
-derived figures, so the twins cannot drift apart.
+The names of ``_timerstats`` (which both timing twins use, so they cannot
+drift apart), ``_resources`` and ``_stats_hdf5`` in one place, for the
+mixin that stores the statistics and for the report.
 
 Every cumulative timer records each segment's duration ``d`` (integer ns) at
 each pause: count, sum, min, max, the exact sum of squares and a log-linear

@@ -1,5 +1,5 @@
 # cython: language_level=3, embedsignature=True, boundscheck=False, wraparound=False, cdivision=True, always_allow_keywords=False, auto_pickle=False
-"""Compiled timing core: timers on a C monotonic clock, and the loop's timers.
+"""Compiled timing core: a pausable timer on a C monotonic clock.
 
 Times are kept as integer nanoseconds and turned into float seconds only at
 the Python-facing edge. The pure-Python twin is ``_timing_py``; both must

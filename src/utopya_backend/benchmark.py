@@ -145,9 +145,14 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
     def _read_benchmark_cfg(self, bench_cfg: Any, model_name: str) -> dict:
         """Check the ``benchmark`` entry; errors name key, value and file."""
         params = inspect.signature(self._configure_benchmark).parameters
-        valid = [p.name for p in params.values() if p.kind is p.KEYWORD_ONLY]
+        named = (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        )
+        valid = [p.name for p in params.values() if p.kind in named]
         if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            # An override passing **options on takes the table's, too.
+            # An override passing **options on takes the table's, too (as
+            # the original, which passes every option to the override).
             valid += [k.name for k in BENCHMARK_KEYS if k.name not in valid]
         return read_benchmark_cfg(
             bench_cfg,

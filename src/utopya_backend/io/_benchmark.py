@@ -118,7 +118,9 @@ class BenchmarkRecord:
 
     def open_rows(self, names: List[str]) -> Any:
         """Create ``cumulative`` with one column per name; return the row
-        buffer (a ``RowBuffer``) its rows go through."""
+        buffer (a ``RowBuffer``) its rows go through. Called once."""
+        if self.rows is not None:
+            raise RuntimeError(f"The rows of {self.grp.name} are open already")
         self._sink = create_cumulative(
             self.grp,
             names,

@@ -1,4 +1,4 @@
-"""Checks of root config entries, with errors that name key, value and file.
+"""Config tables and checks, with errors that name key, value and file.
 
 Each message's first line holds the key, the quoted bad value and the config
 file, because that line is what the utopya frontend shows a user.

@@ -70,6 +70,9 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         self._root_cfg = self._get_root_cfg(cfg_file_path, _log=log)
         if self._root_cfg is None:
             self._root_cfg = {}
+        # The root keys every model reads, checked and parsed; then the
+        # checks subclasses add.
+        self._root_values = check_root_cfg(self._root_cfg, self._cfg_file_path)
         self._check_root_cfg(self._root_cfg)
         root = self._root_values
         self._name: str = root["root_model_name"]
@@ -212,13 +215,12 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
     # .. Optionally overridden hooks ..........................................
 
     def _check_root_cfg(self, root_cfg: dict) -> None:
-        """Check root config entries before any output is created; keep
-        the parsed values of the root keys (``_root_values``).
+        """Check further root config entries before any output exists.
 
+        The keys every model reads (``ROOT_KEYS``) are checked already.
         Subclasses extend this (with ``super()``) for keys they read in
         :meth:`_parse_root_cfg`, so a bad config leaves no file behind.
         """
-        self._root_values = check_root_cfg(root_cfg, self._cfg_file_path)
 
     def _parse_root_cfg(self, **_: Any) -> None:
         """Read root config entries; called after the output file exists."""
