@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.machinery
+import importlib.util
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import pytest
 import yaml
 from _models import BenchWalker
 
+import utopya_backend
 from utopya_backend import _impl
 
 
@@ -155,7 +157,7 @@ def test_every_option_has_help_with_its_default():
     assert sorted(p._subcommands) == ["demo", "report", "run"]
     for parser in parsers:
         for action in parser._actions:
-            if not action.option_strings or action.dest == "help":
+            if not action.option_strings or action.dest in ("help", "version"):
                 continue
             assert action.help and "default" in action.help, (
                 parser.prog,
@@ -435,3 +437,16 @@ def test_fallback_warning_says_how_to_silence_it_once(tmp_path):
         assert quiet.returncode == 0, quiet.stderr
         assert quiet.stdout.split()[-1] == "python"
         assert "Warning" not in quiet.stderr, extra
+
+
+@pytest.mark.parametrize("pure", ["", "1"])
+def test_version_names_the_core_in_use(pure):
+    """Users check which core runs their models with --version."""
+    env = {**os.environ, "UTOPYA_BACKEND_NO_EXTENSIONS": pure}
+    res = cli("--version", env=env)
+    assert res.returncode == 0
+    line = res.stdout.strip()
+    assert line.startswith(f"utopya-backend {utopya_backend.__version__} (")
+    built = importlib.util.find_spec("utopya_backend._loop") is not None
+    want = "c" if built and not pure else "python"
+    assert f"implementation '{want}'" in line

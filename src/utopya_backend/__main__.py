@@ -40,11 +40,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _version_line() -> str:
+    from . import _provenance
+
+    return _provenance.log_line()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
         description="Tools of utopya-backend, the fast utopya model backend.",
         epilog="'%(prog)s COMMAND --help' shows the options of a command.",
+    )
+    p.add_argument(
+        "--version",
+        action="version",
+        version=_version_line(),
+        help="show the version and which core is in use (compiled or the "
+        "pure-Python twin), then exit",
     )
     sub = p.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser
