@@ -54,6 +54,21 @@ class RowBuffer:
         "_n_pending",
         "_n_written",
     )
+    # For type checkers only: annotations without values create no class
+    # attributes, so the slots above stay as they are.
+    _name: str
+    _row_shape: Tuple[int, ...]
+    _dtype: np.dtype
+    _sink: Sink
+    _block_rows: int
+    _max_rows: Optional[int]
+    _label_source: Any
+    _label_attr: str
+    _labelled: bool
+    _block: np.ndarray
+    _labels: np.ndarray
+    _n_pending: int
+    _n_written: int
 
     def __new__(
         cls,
