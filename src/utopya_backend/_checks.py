@@ -6,7 +6,7 @@ compiled classes would otherwise raise Cython's own wording).
 
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any, Tuple, Type
 
 import numpy as np
 
@@ -17,7 +17,7 @@ _INT64 = range(-(2**63), 2**63)
 
 def check_iteration_timers(
     timer_type: type,
-    rows_type: type,
+    rows_type: Type[Any],
     full_iteration: Any,
     model_iteration: Any,
     write_data: Any,

@@ -74,7 +74,11 @@ def _describe(value: Any) -> Tuple[Tuple[int, ...], str]:
 
 
 def _reject(
-    name: str, value: Any, want: Tuple[int, ...], dtype: np.dtype, why: str
+    name: str,
+    value: Any,
+    want: Tuple[Optional[int], ...],
+    dtype: np.dtype,
+    why: str,
 ) -> ValueError:
     shape, dt = _describe(value)
     return ValueError(

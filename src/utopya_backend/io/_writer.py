@@ -37,9 +37,10 @@ class TimeSeriesWriter:
         self._buffer = buffer
         self._sink = sink
         # The buffer's own methods, so an append costs no Python frame; the
-        # class methods below only document them.
-        self.append = buffer.append
-        self.extend = buffer.extend
+        # class methods below only document them. (Shadowing a method on
+        # purpose: mypy has no way to type that, hence the ignores.)
+        self.append = buffer.append  # type: ignore[method-assign]
+        self.extend = buffer.extend  # type: ignore[method-assign]
 
     def append(self, row: Any) -> None:  # noqa: F811 - see __init__
         """Append one row: a scalar or an array of the row's shape.
