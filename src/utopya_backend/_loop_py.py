@@ -7,7 +7,7 @@ signal handlers between bytecodes, so no explicit check is needed here.
 from __future__ import annotations
 
 import time as _time
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, cast
 
 from ._checks import check_iteration_timers, check_loop_plan
 from ._rowbuffer_py import RowBuffer
@@ -16,6 +16,7 @@ from ._timing_py import Timer, _ns_to_seconds
 __all__ = ["IterationTimers", "LoopPlan", "run_iterations"]
 
 Hook = Optional[Callable[[], Any]]
+_Call = Callable[[], Any]
 
 
 class IterationTimers:
@@ -202,17 +203,22 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
     # As in the C version: timer readings serve the deadline only when the
     # timers use the default clock.
     reuse_t = timed and timers.full_iteration._time_func is None
-    perform_step = plan.perform_step
+    # Hooks the loop calls without a None check (the model's plan sets the
+    # ones it reaches); typed by casts, so the timed loop is unchanged.
+    perform_step = cast(_Call, plan.perform_step)
     stepwise = perform_step is not None
     step, num_steps = plan.time, plan.num_steps
     write_start, write_every = plan.write_start, plan.write_every
     deadline = plan.deadline_ns
     always_check = plan.check_signals_always
-    should_iterate, iterate = plan.should_iterate, plan.iterate
-    should_write, write_data = plan.should_write, plan.write_data
+    should_iterate = cast(_Call, plan.should_iterate)
+    iterate = cast(_Call, plan.iterate)
+    should_write = cast(_Call, plan.should_write)
+    write_data = cast(_Call, plan.write_data)
     pre_iterate, post_iterate = plan.pre_iterate, plan.post_iterate
     show_info, trigger_monitor = plan.show_info, plan.trigger_monitor
-    on_deadline, check_signals = plan.on_deadline, plan.check_signals
+    on_deadline = cast(Callable[[int], int], plan.on_deadline)
+    check_signals = cast(Callable[[], Optional[int]], plan.check_signals)
     signal_info = plan.signal_info
     if timed:
         full, inner, now = (
