@@ -8,10 +8,15 @@ due write of pending output, whichever comes first.
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from .. import _impl
 from ._monitor import format_monitor_line
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._state import ModelState as _ModelState
+else:
+    _ModelState = object  # at run time: no base but object
 
 __all__ = ["MonitorMixin"]
 
@@ -19,7 +24,7 @@ _MAX_INTERVAL_NS = 2**62
 """Monitor intervals are capped here (146 years): deadlines stay in int64."""
 
 
-class MonitorMixin:
+class MonitorMixin(_ModelState):
     """Monitor emission and deadlines; a base of :class:`BaseModel`."""
 
     def monitor(self, monitor_info: dict) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Tuple
 
 import h5py
 
@@ -11,10 +11,15 @@ from ..io import TimeSeriesWriter
 from ..io._writer import make_writer
 from ..logging import backend_logger as _backend_logger
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ._state import ModelState as _ModelState
+else:
+    _ModelState = object  # at run time: no base but object
+
 __all__ = ["OutputMixin"]
 
 
-class OutputMixin:
+class OutputMixin(_ModelState):
     """Output file and writers; a base of :class:`BaseModel`."""
 
     @property

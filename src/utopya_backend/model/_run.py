@@ -14,6 +14,9 @@ from ..signal import SIGNAL_INFO
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._loop_py import IterationTimers
+    from ._state import ModelState as _ModelState
+else:
+    _ModelState = object  # at run time: no base but object
 
 __all__ = ["RunLoopMixin"]
 
@@ -32,7 +35,7 @@ def _quiet_below(level: int) -> Callable[[Callable], Callable]:
     return mark
 
 
-class RunLoopMixin:
+class RunLoopMixin(_ModelState):
     """Plans the core loop's calls; a base of :class:`BaseModel`."""
 
     def _run_iterations(self) -> Optional[int]:
