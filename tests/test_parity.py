@@ -4,6 +4,8 @@ public names, which attributes can be set, and errors with their text.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -114,3 +116,34 @@ def test_twins_raise_the_same_errors(c, what):
         lambda: BAD_CALLS[what](PY)
     )
     assert got_c is not None and got_c == got_py
+
+
+def _plain_signature(obj):
+    sig = inspect.signature(obj)
+    params = [
+        p.replace(annotation=inspect.Parameter.empty)
+        for p in sig.parameters.values()
+    ]
+    return str(sig.replace(parameters=params, return_annotation=sig.empty))
+
+
+@pytest.mark.parametrize(
+    "mod, obj",
+    [
+        ("loop", "IterationTimers"),
+        ("loop", "IterationTimers.write"),
+        ("loop", "LoopPlan"),
+        ("loop", "run_iterations"),
+        ("rowbuffer", "RowBuffer"),
+    ],
+)
+def test_twins_take_the_same_arguments(c, mod, obj):
+    """Callers may pass any argument by name: the names must agree."""
+
+    def find(m):
+        out = m[mod]
+        for part in obj.split("."):
+            out = getattr(out, part)
+        return out
+
+    assert _plain_signature(find(c)) == _plain_signature(find(PY))

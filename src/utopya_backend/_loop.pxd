@@ -15,4 +15,4 @@ cdef class IterationTimers:
     cdef readonly RowBuffer rows
 
     cdef int64_t now(self) except? -1 nogil
-    cdef int timed_write(self, object write_data, int64_t n_iterations) except -1
+    cdef int timed_write(self, object write_func, int64_t n_iterations) except -1

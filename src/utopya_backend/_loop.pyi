@@ -29,7 +29,7 @@ class IterationTimers:
         rows: Optional[RowBuffer] = ...,
     ) -> None: ...
     def write(
-        self, write_data: Callable[[], Any], n_iterations: int
+        self, write_func: Callable[[], Any], n_iterations: int
     ) -> None: ...
 
 class LoopPlan:

@@ -24,8 +24,12 @@ cdef extern from "Python.h":
     int PyErr_CheckSignals() except -1
 
 
+@cython.embedsignature(False)
 cdef class IterationTimers:
-    """The timers a run loop drives at C speed, and the rows they fill.
+    """IterationTimers(full_iteration, model_iteration, write_data, columns=(), rows=None)
+--
+
+    The timers a run loop drives at C speed, and the rows they fill.
 
     The three timers must share one clock, so one reading can serve a pause
     and the next unpause at the same point. At each timed data write, the
@@ -64,14 +68,14 @@ cdef class IterationTimers:
     cdef int64_t now(self) except? -1 nogil:
         return self.full_iteration._now()
 
-    cdef int timed_write(self, object write_data,
+    cdef int timed_write(self, object write_func,
                          int64_t n_iterations) except -1:
         cdef int64_t t0 = self.now()
         cdef int64_t t1
         cdef double *row
         cdef Py_ssize_t i
         self.write_data._unpause_at(t0)
-        write_data()
+        write_func()
         t1 = self.now()
         self.write_data._pause_at(t1)
         if self.rows is None:
@@ -86,9 +90,10 @@ cdef class IterationTimers:
             self.write_data._elapsed_ns += self.now() - t1
         return 0
 
-    def write(self, write_data, n_iterations):
-        """Call ``write_data()`` under the write timer and record a row."""
-        self.timed_write(write_data, n_iterations)
+    def write(self, write_func, n_iterations):
+        """Call ``write_func()`` under the ``write_data`` timer and record
+        a row labelled ``n_iterations``."""
+        self.timed_write(write_func, n_iterations)
 
 
 @cython.embedsignature(False)

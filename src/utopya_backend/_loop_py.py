@@ -82,11 +82,12 @@ class IterationTimers:
     def _now(self) -> int:
         return self._full_iteration._now()
 
-    def write(self, write_data: Callable[[], Any], n_iterations: int) -> None:
-        """Call ``write_data()`` under the write timer and record a row."""
+    def write(self, write_func: Callable[[], Any], n_iterations: int) -> None:
+        """Call ``write_func()`` under the ``write_data`` timer and record
+        a row labelled ``n_iterations``."""
         timer = self.write_data
         timer._unpause_at(self._now())
-        write_data()
+        write_func()
         t1 = self._now()
         timer._pause_at(t1)
         rows = self.rows

@@ -8,6 +8,7 @@ layout, coordinates, flushing) is the sink's business. The pure-Python twin
 is ``_rowbuffer_py``.
 """
 
+cimport cython
 from cpython.buffer cimport (
     PyBUF_C_CONTIGUOUS,
     PyBUF_FORMAT,
@@ -33,8 +34,12 @@ DEF KIND_F8 = 1
 DEF KIND_F4 = 2
 
 
+@cython.embedsignature(False)
 cdef class RowBuffer:
-    """A preallocated block of typed rows, handed over when full.
+    """RowBuffer(name, row_shape, dtype, sink, *, block_rows=None, max_rows=None, label_source=None, label_attr='_n_iterations', labelled=False)
+--
+
+    A preallocated block of typed rows, handed over when full.
 
     Rows are copied into a block of ``block_rows`` rows; a full block (or
     the pending rows, on :meth:`flush`) goes to ``sink(rows, labels)`` in
