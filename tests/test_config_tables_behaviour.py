@@ -108,6 +108,42 @@ def test_bad_benchmark_option_error_lines(
     )
 
 
+def test_info_kwargs_keys_that_are_no_strings_are_named(make_cfg):
+    cfg = make_cfg(model=dict(benchmark=dict(info_kwargs={1: "x"})))
+    assert refused(cfg) == (
+        f"Invalid value 1 for key '{BENCH}.info_kwargs' in config file "
+        f"{cfg}: expected string keys"
+    )
+
+
+def test_a_format_given_in_info_kwargs_is_checked_under_its_key(make_cfg):
+    cfg = make_cfg(
+        model=dict(benchmark=dict(info_kwargs=dict(info_fstr="{nope}")))
+    )
+    assert refused(cfg).startswith(
+        f"Invalid value '{{nope}}' for key '{BENCH}.info_kwargs.info_fstr' "
+        f"in config file {cfg}: expected a format string with the keys "
+        "name, seconds, time_str, w, max_seconds, percent_of_max, count, "
+        "mean (KeyError: "
+    )
+
+
+def test_a_format_given_in_info_kwargs_reaches_the_summary(make_cfg, caplog):
+    cfg = make_cfg(
+        model=dict(
+            benchmark=dict(
+                info_fstr="{nope}",  # replaced by the one in info_kwargs
+                info_kwargs=dict(info_fstr="[{name}]"),
+            )
+        ),
+        log_levels=dict(model="info"),
+    )
+    m = BenchWalker(cfg_file_path=cfg)
+    with caplog.at_level("INFO"):
+        assert m.run() == 0
+    assert "[simulation]" in caplog.text
+
+
 @pytest.mark.parametrize("level", [0, 9])
 def test_compression_limits_reach_the_output(make_cfg, level):
     cfg = make_cfg(model=dict(benchmark=dict(compression=level)))
