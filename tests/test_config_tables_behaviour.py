@@ -108,6 +108,62 @@ def test_bad_benchmark_option_error_lines(
     )
 
 
+SAMPLE_KEYS = (
+    "name, seconds, time_str, w, max_seconds, percent_of_max, " "count, mean"
+)
+
+
+@pytest.mark.parametrize(
+    "bench, key, shown, expected",
+    [
+        ("fast", "", "'fast'", "a mapping"),
+        (
+            dict(group_name=5),
+            ".group_name",
+            "5",
+            "a non-empty name without '/'",
+        ),
+        (
+            dict(info_kwargs=dict(count=2)),
+            ".info_kwargs",
+            "'count'",
+            "extra format keys other than the built-in ones: " + SAMPLE_KEYS,
+        ),
+        (
+            dict(info_fstr="{name} {extra}", info_kwargs=dict(other=1)),
+            ".info_fstr",
+            "'{name} {extra}'",
+            f"a format string with the keys {SAMPLE_KEYS}, other "
+            "(KeyError: 'extra')",
+        ),
+        (
+            dict(info_fstr="{seconds:d}"),
+            ".info_fstr",
+            "'{seconds:d}'",
+            f"a format string with the keys {SAMPLE_KEYS} (ValueError: "
+            "Unknown format code 'd' for object of type 'float')",
+        ),
+    ],
+)
+def test_bad_benchmark_entry_error_lines(
+    make_cfg, bench, key, shown, expected
+):
+    cfg = make_cfg(model=dict(benchmark=bench))
+    assert refused(cfg) == (
+        f"Invalid value {shown} for key '{BENCH}{key}' in config file "
+        f"{cfg}: expected {expected}"
+    )
+
+
+def test_unknown_benchmark_option_error_line(make_cfg):
+    cfg = make_cfg(model=dict(benchmark=dict(enable=False)))
+    assert refused(cfg) == (
+        f"Invalid option 'enable' for key '{BENCH}' in config file {cfg}; "
+        "valid options: enabled, show_on_exit, add_to_monitor, write, "
+        "group_name, compression, dtype, info_fstr, info_kwargs"
+    )
+
+
 def test_info_kwargs_keys_that_are_no_strings_are_named(make_cfg):
     cfg = make_cfg(model=dict(benchmark=dict(info_kwargs={1: "x"})))
     assert refused(cfg) == (
