@@ -175,3 +175,22 @@ def test_a_reset_timer_is_in_the_state_of_a_new_one(timing):
         False,
     )
     assert t.stats.count == 0
+
+
+@pytest.mark.parametrize(
+    "stats, text",
+    [
+        ((1, 5, 5, 5, 2**128, ()), "sum of squares"),
+        ((1, 5, 5, 5, -1, ()), "sum of squares"),
+        ((2**63, 5, 5, 5, 25, ()), "out of int64"),
+        ((1, 5, 5, 5, 25, ((3, -(2**63) - 1),)), "out of int64"),
+        ((1, 5, 5, 5, 25, ((10**6, 1),)), "bucket 1000000 out of range"),
+    ],
+)
+def test_saved_statistics_out_of_range_are_refused_alike(timing, stats, text):
+    """A hand-made or corrupted state never wraps silently: both twins
+    refuse it with the same error."""
+    state = timing.Timer("t").__reduce__()[2]
+    state["stats"] = stats
+    with pytest.raises(ValueError, match=text):
+        timing.Timer("t").__setstate__(state)

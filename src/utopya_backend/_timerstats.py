@@ -15,8 +15,9 @@ cover 0 ns to 2**63 ns. Histograms with this layout add bucket by bucket.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -31,6 +32,7 @@ __all__ = [
     "TimerStats",
     "merge",
     "record_py",
+    "check_saved_state",
 ]
 
 SUB_BITS = 3
@@ -322,3 +324,32 @@ def record_py(state: list, counts: list, d: int) -> None:
         state[3] = d
     state[4] = (state[4] + d * d) % _SUMSQ_MOD
     counts[bucket_index(d)] += 1
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def check_saved_state(stats: Any) -> Tuple[int, int, int, int, int, list]:
+    """Check a timer's saved statistics (``Timer.__reduce__``'s ``stats``)
+    and return them as ints; both twins refuse a bad state with one text.
+
+    A state is ``(count, sum, min, max, sum_sq, ((bucket, n), ...))``:
+    int64 fields, a sum of squares in 0 .. 2**128 - 1 and buckets in
+    0 .. N_BUCKETS - 1.
+    """
+    count, total, lo, hi, sumsq, hist = stats
+    fields = [operator.index(v) for v in (count, total, lo, hi)]
+    pairs = [(operator.index(i), operator.index(n)) for i, n in hist]
+    for value in fields + [n for _, n in pairs]:
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise ValueError(f"saved timer statistic {value} out of int64")
+    sumsq = operator.index(sumsq)
+    if not 0 <= sumsq < _SUMSQ_MOD:
+        raise ValueError(
+            f"saved sum of squares {sumsq} out of range 0 .. 2**128 - 1"
+        )
+    for i, _ in pairs:
+        if not 0 <= i < N_BUCKETS:
+            raise ValueError(f"histogram bucket {i} out of range")
+    count, total, lo, hi = fields
+    return count, total, lo, hi, sumsq, pairs

@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 
 from ._timerstats import N_BUCKETS, TimerStats
+from ._timerstats import check_saved_state as _check_saved_state
 
 __all__ = ["Timer", "monotonic_ns"]
 
@@ -398,7 +399,7 @@ cdef class Timer:
         ub_tstats_clear(self._stats)
         if stats is None:
             return
-        count, total, lo, hi, sumsq, hist = stats
+        count, total, lo, hi, sumsq, hist = _check_saved_state(stats)
         self._stats.count = count
         self._stats.sum = total
         self._stats.min = lo
@@ -406,6 +407,4 @@ cdef class Timer:
         self._stats.sumsq_lo = sumsq & 0xFFFFFFFFFFFFFFFF
         self._stats.sumsq_hi = sumsq >> 64
         for i, n in hist:
-            if not 0 <= i < UB_HIST_BUCKETS:
-                raise ValueError(f"histogram bucket {i} out of range")
             self._stats.hist[i] = n

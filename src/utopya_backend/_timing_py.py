@@ -12,7 +12,12 @@ import time
 import weakref
 from typing import Any, Callable, Dict, Optional, Tuple
 
-from ._timerstats import N_BUCKETS, TimerStats, record_py
+from ._timerstats import (
+    N_BUCKETS,
+    TimerStats,
+    check_saved_state,
+    record_py,
+)
 
 __all__ = ["Timer", "monotonic_ns"]
 
@@ -322,19 +327,11 @@ class Timer:
         self._clear_stats()
         if self._stats is None or stats is None:
             return
-        count, total, lo, hi, sumsq, hist = stats
-        self._stats = [
-            operator.index(count),
-            operator.index(total),
-            operator.index(lo),
-            operator.index(hi),
-            operator.index(sumsq) % (1 << 128),
-        ]
+        count, total, lo, hi, sumsq, hist = check_saved_state(stats)
+        self._stats = [count, total, lo, hi, sumsq]
         assert self._hist is not None
         for i, n in hist:
-            if not 0 <= i < N_BUCKETS:
-                raise ValueError(f"histogram bucket {i} out of range")
-            self._hist[i] = operator.index(n)
+            self._hist[i] = n
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         """Restore the state :meth:`__reduce__` gives."""
