@@ -365,3 +365,57 @@ def test_the_deadline_is_due_when_the_clock_reaches_it(monkeypatch):
     )
     _loop_py.run_iterations(plan)
     assert seen == [100]
+
+
+class TickingClock:
+    """A fake clock that moves one second each time it is read."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.readings: list = []
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        self.readings.append(self.now)
+        return self.now
+
+
+def test_iterations_follow_each_other_without_a_gap(impl):
+    # One iteration's end is the next one's start: the full_iteration
+    # timer covers the whole loop, however long the loop's own work takes.
+    model, clock = Model(), TickingClock()
+    timers = _timers(impl, clock)
+    plan = _plan(
+        impl.loop,
+        model=model,
+        perform_step=lambda: None,
+        num_steps=4,
+        write_data=lambda: None,
+        timers=timers,
+    )
+    clock.readings.clear()
+    impl.loop.run_iterations(plan)
+    first, last = clock.readings[0], clock.readings[-1]
+    assert timers.full_iteration.elapsed == pytest.approx(last - first)
+    assert timers.full_iteration.invocations == 4
+
+
+def test_the_deadline_is_read_on_the_monotonic_clock_with_custom_timers(
+    impl,
+):
+    # Timers on a custom clock: their readings are no deadline readings.
+    model, seen = Model(), []
+    timers = _timers(impl, Clock())  # stands still at 0
+    start = time.monotonic_ns()
+    plan = _plan(
+        impl.loop,
+        model=model,
+        perform_step=lambda: None,
+        num_steps=2,
+        write_data=lambda: None,
+        timers=timers,
+        on_deadline=lambda now: seen.append(now) or 1,
+        deadline_ns=1,  # long past on the monotonic clock
+    )
+    impl.loop.run_iterations(plan)
+    assert len(seen) == 2 and all(now >= start for now in seen)
