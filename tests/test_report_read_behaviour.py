@@ -134,14 +134,14 @@ def test_top_level_datasets_are_skipped_not_the_end(tmp_path):
 
 
 def test_universes_without_a_number_come_first(tmp_path):
-    for name in ("uni2", "uni_x", "uni10"):
+    for name in ("uni2", "uni_x", "uni10", "uni1"):
         (tmp_path / "data" / name).mkdir(parents=True)
         _group(
             str(tmp_path / "data" / name / "data.h5"),
             totals=dict(simulation=1.0),
         )
     loaded = report.load_path(str(tmp_path))
-    assert list(loaded["items"]) == ["uni_x", "uni2", "uni10"]
+    assert list(loaded["items"]) == ["uni_x", "uni1", "uni2", "uni10"]
 
 
 def test_a_fifo_is_never_opened(tmp_path):
