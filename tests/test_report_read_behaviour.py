@@ -177,3 +177,17 @@ def test_a_damaged_file_is_reported_in_one_line(tmp_path):
         f"{path}: damaged file, cannot read its benchmark data (ValueError: "
         "could not convert string to float: b'not a\\nnumber')"
     )
+
+
+def test_inconsistent_statistics_name_the_file(tmp_path):
+    path = str(tmp_path / "f.h5")
+    _group(path, totals=dict(simulation=1.0))
+    with h5py.File(path, "a") as f:
+        grp = f["M/benchmark"]
+        grp.create_dataset("stats", data=np.zeros((1, 2)))
+        grp.create_dataset("histogram", data=np.zeros(3))  # not 2-d
+    with pytest.raises(ReportError) as err:
+        report.find_benchmarks(path)
+    assert str(err.value).startswith(
+        f"{path}: /M/benchmark/histogram has shape (3,), expected "
+    )
