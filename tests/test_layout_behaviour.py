@@ -3,6 +3,8 @@ attributes through which utopya labels dimensions."""
 
 from __future__ import annotations
 
+import warnings
+
 import h5py
 import numpy as np
 import pytest
@@ -45,6 +47,8 @@ def test_coordinate_attributes():
         ((8192,), 8, None, (1, 8192)),  # a row over the target: one row
         ((0,), 8, None, (32768, 1)),  # empty rows: one byte each
         ((2, 0), 4, 7, (7, 2, 1)),
+        # 2**64 bytes a row: still one row (the size must not wrap to 0)
+        ((2**32, 2**32), 1, None, (1, 2**32, 2**32)),
     ],
 )
 def test_block_chunks(row_shape, itemsize, max_rows, chunks):
@@ -78,6 +82,13 @@ def test_create_ts_dataset_layout(h5):
     assert list(d.attrs["coords__b"]) == [0, 3, 1]
     assert d.attrs["coords_mode__c"] == "trivial"
     assert "coords__c" not in d.attrs
+
+
+def test_default_dtype_is_float32_without_a_deprecation_warning(h5):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # h5py warns if no dtype is given
+        d = create_ts_dataset(h5, "x", max_rows=None, time_coords={})
+    assert d.dtype == np.dtype("f4")
 
 
 def test_create_ts_dataset_options(h5):

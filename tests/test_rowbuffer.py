@@ -64,6 +64,16 @@ def test_labels_come_from_the_label_source(rowbuffer):
     np.testing.assert_array_equal(sink.rows[:, 0], [3, 5, 9, 1, 2])
 
 
+def test_labelled_rows_without_a_label_source_are_labelled_zero(rowbuffer):
+    sink = Sink()
+    buf = rowbuffer.RowBuffer("x", (), "f8", sink, labelled=True)
+    buf.append(1.0)
+    buf.extend([2.0, 3.0])
+    assert buf.labelled and buf.flush() == 3
+    assert sink.labels[0].dtype == np.int64
+    assert sink.labels[0].tolist() == [0, 0, 0]
+
+
 @pytest.mark.parametrize(
     "dtype, value, stored",
     [

@@ -86,6 +86,7 @@ def test_extend_refuses_what_is_not_a_sequence(rowbuffer):
 def test_extend_checks_the_shape_of_every_row(rowbuffer):
     buf = rowbuffer.RowBuffer("g", (2,), "f8", Sink())
     msg = _refusal(buf, "extend", [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0, 7.0]])
+    assert msg.startswith("Cannot append to g: got shape ")
     assert "expected shape (3, 2) and dtype float64" in msg
 
 
@@ -164,6 +165,26 @@ def test_int_arrays_that_overflow_signed_rows_are_refused(
         buf.append(row)
 
 
+@pytest.mark.parametrize(
+    "dtype, row",
+    [
+        ("c8", np.array([1 + 2j, 3 - 0.5j])),  # complex128: keeps .imag
+        ("U4", np.array(["ab", "xyz"])),  # <U3 into <U4
+        ("S4", np.array([b"ab", b"wxyz"], "S5")),
+        ("u8", np.array([2**53 + 1, 2**62 + 1], "i8")),  # not via float
+    ],
+)
+def test_rows_cast_within_their_kind_keep_their_values(rowbuffer, dtype, row):
+    sink = Sink()
+    buf = rowbuffer.RowBuffer("g", (2,), dtype, sink)
+    buf.append(row)
+    buf.extend([row, row])
+    buf.flush()
+    assert sink.rows.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(sink.rows, [row.astype(dtype)] * 3)
+    assert sink.rows.tolist() == [row.tolist()] * 3
+
+
 def test_python_scalars_only_for_scalar_rows(rowbuffer):
     buf = rowbuffer.RowBuffer("g", (1,), "f8", Sink())
     assert "the shapes differ" in _refusal(buf, "append", 1.0)
@@ -190,6 +211,10 @@ def test_python_scalars_only_for_scalar_rows(rowbuffer):
          "of 1073741824 bytes"),
         ((2**31, 2**31), "f8", 1, ValueError,
          "A block of 1 rows of 36893488147419103232 bytes for w exceeds "
+         "the limit of 1073741824 bytes"),
+        # 2**64 elements: the size must not wrap around to zero bytes
+        ((2**32, 2**32), "u1", 1, ValueError,
+         "A block of 1 rows of 18446744073709551616 bytes for w exceeds "
          "the limit of 1073741824 bytes"),
     ],
 )  # fmt: skip

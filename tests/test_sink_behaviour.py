@@ -11,6 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
+from utopya_backend import _impl
 from utopya_backend.io import _sync
 from utopya_backend.io._sink import RESERVE_BYTES, DatasetSink, write_error
 
@@ -111,6 +112,24 @@ def test_a_block_that_would_fill_the_disk_is_refused(h5, monkeypatch):
     assert x.shape == (4,) and sink.n_rows == 4
 
 
+def test_every_block_since_the_last_flush_counts_as_unflushed(h5, monkeypatch):
+    clock = iter(range(10**6)).__next__  # far less than a second apart
+    monkeypatch.setattr(_impl, "monotonic_ns", clock)
+    x = _dset(h5, row=())
+    flusher = _sync.FileFlusher(h5)
+    sink = DatasetSink(x, flusher=flusher)
+    _free(monkeypatch, 10**9)
+    for _ in range(3):
+        sink(np.zeros(4))  # 32 bytes each, no flush due
+    assert flusher.unflushed == 96
+    _free(monkeypatch, 128 + RESERVE_BYTES - 1)
+    with pytest.raises(OSError, match="not yet flushed, 128 bytes"):
+        sink(np.zeros(4))
+    flusher.flush()  # what was flushed no longer counts
+    sink(np.zeros(4))
+    assert x.shape == (16,) and flusher.unflushed == 32
+
+
 def test_labels_count_towards_the_space_needed(h5, monkeypatch):
     x, t = _dset(h5, row=()), _dset(h5, "t", (), "i8")
     sink = DatasetSink(x, t)
@@ -146,6 +165,9 @@ def test_a_failed_write_shrinks_back_and_names_the_file(h5):
         f"[Errno 5] Could not write 2 rows to dataset '/x' in file "
         f"{h5.filename}: "
     )
+    cause = err.value.__cause__
+    assert cause is not None  # h5py's own error, kept as the cause
+    assert msg.endswith(f": {type(cause).__name__}: {cause}")
     assert x.shape == (1, 2) and t.shape == (1,) and sink.n_rows == 1
     sink(np.zeros((1, 2)), np.array([1]))  # and it still works
     np.testing.assert_array_equal(t[:], [0, 1])
