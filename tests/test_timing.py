@@ -260,7 +260,7 @@ def test_twins_share_error_text(impl):
             out.append(re.sub(r"\d", "0", str(err.value)))
         msgs.append(out)
     assert msgs[0] == msgs[1]
-    # The original's wording, which users may match in their code.
+    # The wording SPEC.md gives (the original's), which users may match.
     finished = "<Timer 'x', 0s elapsed, finished>"
     assert msgs[1] == [
         f"{finished} is a one-shot timer and cannot be unpaused!",
