@@ -4,10 +4,9 @@ public names, which attributes can be set, and errors with their text.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
+from _signatures import plain_signature
 
 from utopya_backend import _loop_py, _rowbuffer_py, _timing_py
 
@@ -118,15 +117,6 @@ def test_twins_raise_the_same_errors(c, what):
     assert got_c is not None and got_c == got_py
 
 
-def _plain_signature(obj):
-    sig = inspect.signature(obj)
-    params = [
-        p.replace(annotation=inspect.Parameter.empty)
-        for p in sig.parameters.values()
-    ]
-    return str(sig.replace(parameters=params, return_annotation=sig.empty))
-
-
 @pytest.mark.parametrize(
     "mod, obj",
     [
@@ -146,4 +136,4 @@ def test_twins_take_the_same_arguments(c, mod, obj):
             out = getattr(out, part)
         return out
 
-    assert _plain_signature(find(c)) == _plain_signature(find(PY))
+    assert plain_signature(find(c)) == plain_signature(find(PY))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import pickle
 import re
 import time
 
 import numpy as np
 import pytest
+from _signatures import plain_signature
 
 
 class FakeClock:
@@ -537,15 +537,6 @@ def _public(cls):
     return {n for n in dir(cls) if not n.startswith("_")}
 
 
-def _plain_signature(obj):
-    sig = inspect.signature(obj)
-    params = [
-        p.replace(annotation=inspect.Parameter.empty)
-        for p in sig.parameters.values()
-    ]
-    return str(sig.replace(parameters=params, return_annotation=sig.empty))
-
-
 TIMER_METHODS = (
     "start",
     "unpause",
@@ -563,12 +554,12 @@ def test_twins_timer_interfaces_agree(impl):
 
     c, p = impl.timing.Timer, _timing_py.Timer
     assert _public(c) == _public(p)
-    assert _plain_signature(c) == _plain_signature(p)
-    assert _plain_signature(p) == (
+    assert plain_signature(c) == plain_signature(p)
+    assert plain_signature(p) == (
         "(name, *, time_func=None, one_shot=False, start=False)"
     )
     for name in TIMER_METHODS:
-        assert _plain_signature(getattr(c, name)) == _plain_signature(
+        assert plain_signature(getattr(c, name)) == plain_signature(
             getattr(p, name)
         ), name
 
