@@ -419,3 +419,38 @@ def test_the_deadline_is_read_on_the_monotonic_clock_with_custom_timers(
     )
     impl.loop.run_iterations(plan)
     assert len(seen) == 2 and all(now >= start for now in seen)
+
+
+def test_timers_on_two_clocks_are_refused_with_the_exact_text(impl):
+    t = impl.timing
+    timers = (t.Timer("a"), t.Timer("b", time_func=Clock()), t.Timer("c"))
+    with pytest.raises(ValueError) as err:
+        impl.loop.IterationTimers(*timers)
+    assert str(err.value) == (
+        "The iteration timers must share one clock (time_func)"
+    )
+
+
+def test_timed_writes_respect_the_row_limit_of_their_buffer(impl):
+    """A benchmark row is one row of the buffer like any other: a buffer
+    that is full refuses it, and the rows before stay."""
+    clock = Clock()
+    full, inner, write = (
+        impl.timing.Timer(name, time_func=clock)
+        for name in ("full_iteration", "model_iteration", "write_data")
+    )
+    blocks = []
+    rows = impl.rowbuffer.RowBuffer(
+        "rows",
+        (1,),
+        "f8",
+        lambda b, *a: blocks.append(b.copy()),
+        max_rows=1,
+        labelled=True,
+    )
+    it = impl.loop.IterationTimers(full, inner, write, [write], rows)
+    it.write(lambda: None, 1)
+    with pytest.raises(IndexError, match="rows"):
+        it.write(lambda: None, 2)
+    rows.flush()
+    assert sum(len(b) for b in blocks) == 1
