@@ -73,19 +73,26 @@ def _environment(tmp, frontend_py: str):
     return env, _impl.IMPLEMENTATION
 
 
+def example_workdir(tmp_path_factory, label: str):
+    """(env, expected implementation, a fresh copy of examples/SIS) for
+    running the example with the frontend."""
+    frontend_py = _frontend_python(tmp_path_factory)
+    tmp = tmp_path_factory.mktemp(label)
+    env, impl = _environment(tmp, frontend_py)
+    work = tmp / "SIS"
+    shutil.copytree(
+        EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return env, impl, work
+
+
 def _run_dirs(home) -> set:
     return set(glob.glob(os.path.join(str(home), "utopya_output", "*", "*")))
 
 
 @pytest.fixture(scope="module")
 def journey(tmp_path_factory):
-    frontend_py = _frontend_python(tmp_path_factory)
-    tmp = tmp_path_factory.mktemp("sis-readme")
-    env, impl = _environment(tmp, frontend_py)
-    work = tmp / "SIS"
-    shutil.copytree(
-        EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    env, impl, work = example_workdir(tmp_path_factory, "sis-readme")
     text = open(README, encoding="utf-8").read()
     steps = []
     for block in fenced_blocks(text, "bash"):

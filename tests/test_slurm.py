@@ -13,14 +13,12 @@ from __future__ import annotations
 import glob
 import os
 import re
-import shutil
 import subprocess
 import time
 
 import h5py
 import pytest
-from test_e2e_utopya import _frontend_python
-from test_sis_readme import EXAMPLE, _environment
+from test_sis_readme import EXAMPLE, example_workdir
 
 import utopya_backend
 from utopya_backend import _provenance
@@ -47,13 +45,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def cluster_run(tmp_path_factory):
-    frontend_py = _frontend_python(tmp_path_factory)
-    tmp = tmp_path_factory.mktemp("slurm")
-    env, impl = _environment(tmp, frontend_py)
-    work = tmp / "SIS"
-    shutil.copytree(
-        EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    env, impl, work = example_workdir(tmp_path_factory, "slurm")
     (work / "cluster.yml").write_text(RUN_CFG)
     reg = subprocess.run(
         ["utopya", "projects", "register", ".", "--with-models"],

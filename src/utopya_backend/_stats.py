@@ -1,19 +1,9 @@
-"""Per-invocation statistics of timers: histogram layout, merge, percentiles.
+"""Per-invocation statistics of timers, and the process's resources.
 
-The names of ``_timerstats`` (which both timing twins use, so they cannot
-drift apart), ``_resources`` and ``_stats_hdf5`` in one place, for the
-mixin that stores the statistics and for the report.
-
-Every cumulative timer records each segment's duration ``d`` (integer ns) at
-each pause: count, sum, min, max, the exact sum of squares and a log-linear
-histogram (see ``_tstats.h``): below 16 ns one bucket per ns; above, each
-power of two is split into 8 equal sub-buckets by the 3 bits after the
-leading one, so no bucket is wider than 1/8 of its lower edge. 488 buckets
-cover 0 ns to 2**63 ns. Histograms with this layout add bucket by bucket.
-
-The statistics live in three modules, whose names are re-exported here:
-:mod:`._timerstats` (the histogram layout and :class:`TimerStats`),
-:mod:`._resources` (CPU, wall and peak RSS of the process) and
+The names of three modules in one place, for the mixin that stores the
+statistics and for the report: :mod:`._timerstats` (the histogram layout
+and :class:`TimerStats`, which both timing twins use, so they cannot drift
+apart), :mod:`._resources` (CPU, wall and peak RSS of the process) and
 :mod:`._stats_hdf5` (storage in a benchmark group).
 """
 

@@ -194,7 +194,8 @@ def _is_int(value: Any) -> bool:
 
 
 def check_seed_option(key: str, value: Any, cfg_file: str) -> Any:
-    """``seed_numpy_rng`` / ``seed_system_rng``: a bool, an int or null."""
+    """``seed_numpy_rng`` / ``seed_system_rng``: a bool, an int or null
+    (``random.seed`` takes any int; numpy's range is checked apart)."""
     if value is not None and not isinstance(value, (bool, int)):
         raise invalid(key, value, cfg_file, "a bool, an int or null")
     return value
@@ -206,8 +207,7 @@ def check_seed_range(seed: int, numpy_seed: Any, cfg_file: str) -> None:
     ``numpy.random.default_rng`` takes any int >= 0 as ``seed``. The legacy
     ``numpy.random.seed`` takes 0 to 2**32 - 1: that bounds
     ``seed_numpy_rng`` if it is an int, and ``seed + 1`` if it is true (the
-    default). ``random.seed`` takes any int, so ``seed_system_rng`` only
-    needs to be a bool, an int or null.
+    default).
     """
     if numpy_seed is True and seed + 1 > LEGACY_SEED_MAX:
         raise invalid(
