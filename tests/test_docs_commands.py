@@ -46,6 +46,8 @@ OTHER_TOOLS = {
     "--platform": "cibuildwheel",
     "--check": "black",
     "--all": "mutmut results",
+    "--rounds": "benchmarks/perf_table.py",
+    "--write": "benchmarks/perf_table.py",
 }
 
 NOT_RUNNABLE = re.compile(r"^\.\. not-runnable: \S", re.M)
@@ -170,3 +172,31 @@ def test_guide_shell_block_runs(page, line, body, tmp_path):
         f"{page}:{line} failed (exit {proc.returncode}):\n{body}\n"
         f"--- stderr\n{proc.stderr[-3000:]}"
     )
+
+
+def test_perf_table_writes_between_the_markers_only(tmp_path, monkeypatch):
+    """The performance page's table is the script's output, and writing it
+    leaves the rest of the page as it was."""
+    script = ROOT / "benchmarks" / "perf_table.py"
+    if not script.is_file():
+        pytest.skip("needs a checkout (benchmarks/)")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("perf_table", script)
+    assert spec is not None and spec.loader is not None
+    perf_table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(perf_table)
+    page = tmp_path / "performance.rst"
+    original = (DOCS / "guide" / "performance.rst").read_text()
+    page.write_text(original)
+    monkeypatch.setattr(perf_table, "PAGE", page)
+    table = perf_table.rst_table({"loop": 200.0}, {"loop": 20.0})
+    assert "     - 0.1\n" in table and "``loop``" in table
+    perf_table.write_page(table, "NOTE")
+    text = page.read_text()
+    head, rest = original.split(perf_table.START, 1)
+    tail = rest.split(perf_table.END, 1)[1]
+    assert text.startswith(head) and text.endswith(tail)
+    assert "NOTE" in text and table in text
+    perf_table.write_page(table, "NOTE")  # again: the same page
+    assert page.read_text() == text
