@@ -99,6 +99,30 @@ def test_unclear_env_value_is_an_error():
     out = _run("import utopya_backend", UTOPYA_BACKEND_NO_EXTENSIONS="maybe")
     assert out.returncode != 0
     assert "UTOPYA_BACKEND_NO_EXTENSIONS='maybe'" in out.stderr
+    assert "ValueError" in out.stderr  # a library import raises
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "utopya_backend", "--version"],
+        [sys.executable, "-m", "utopya_backend.__main__", "--version"],
+    ],
+)
+def test_unclear_env_value_is_one_line_on_the_command_line(command):
+    """The command line says what is wrong in one line, not a traceback."""
+    out = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "UTOPYA_BACKEND_NO_EXTENSIONS": "maybe"},
+        timeout=120,
+    )
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("utopya-backend: error: ")
+    assert "UTOPYA_BACKEND_NO_EXTENSIONS='maybe'" in lines[0]
 
 
 def test_package_ships_typing_and_cython_interface(tmp_path):

@@ -322,6 +322,36 @@ def test_run_errors_are_one_line(minimal: Path, tmp_path: Path):
     assert "Traceback" in shown.stderr and "boom at 3" in shown.stderr
 
 
+def test_bad_config_value_leaves_no_run_directory(
+    minimal: Path, tmp_path: Path
+):
+    """A run refused before its output file exists leaves nothing behind;
+    a run that fails later keeps its directory, config and data."""
+    env = _env(tmp_path)
+    refused = tmp_path / "refused"
+    res = cli(
+        "run", "model.py:Walker", "--set", "num_steps=-3",
+        "--out", str(refused), cwd=minimal, env=env,
+    )  # fmt: skip
+    _one_line_error(res, "'num_steps'", "-3")
+    assert not refused.exists()
+    assert f"removed the run directory {refused}" in res.stderr
+    (minimal / "late.py").write_text(
+        "from utopya_backend import StepwiseModel\n\n"
+        "class Late(StepwiseModel):\n"
+        "    def setup(self, **_):\n"
+        "        raise RuntimeError('setup failed')\n"
+        "    def perform_step(self):\n"
+        "        pass\n"
+        "    def write_data(self):\n"
+        "        pass\n"
+    )
+    kept = tmp_path / "kept"
+    res = cli("run", "late.py:Late", "--out", str(kept), cwd=minimal, env=env)
+    _one_line_error(res, "setup failed")
+    assert sorted(p.name for p in kept.iterdir()) == ["config.yml", "data.h5"]
+
+
 def test_readme_documents_the_runner():
     section = _section("Writing a model")
     assert "python -m utopya_backend run model.py:Walker --set" in section

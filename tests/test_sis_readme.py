@@ -118,7 +118,7 @@ def journey(tmp_path_factory):
             f"--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n"
             f"{proc.stderr[-5000:]}"
         )
-    return dict(steps=steps, text=text, impl=impl, env=env)
+    return dict(steps=steps, text=text, impl=impl, env=env, work=work)
 
 
 def _step(journey, pattern: str) -> dict:
@@ -217,6 +217,41 @@ def test_sweep_sweeps_three_universes_with_plots(journey):
     assert "infected_density_all.pdf" in plots
     assert sum(p.startswith("infected_density/") for p in plots) == 3
     assert sum(p.startswith("benchmark_timers/") for p in plots) == 3
+
+
+def test_loading_the_output_as_the_readme_shows(journey, tmp_path_factory):
+    """The README's Python block loads the latest run (the stop condition's)
+    with the frontend's data manager, with its time coordinates."""
+    import h5py
+
+    (block,) = fenced_blocks(journey["text"], "python")
+    oneenv = os.environ.get("UTOPYA_ONEENV_VENV")
+    python = (
+        os.path.join(oneenv, "bin", "python")
+        if oneenv
+        else _frontend_python(tmp_path_factory)
+    )
+    proc = subprocess.run(
+        [python, "-c", block],
+        cwd=journey["work"], env=journey["env"], capture_output=True,
+        text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("uni")]
+    name, dims, last_time = line.rsplit(" ", 2)[0].split(" ", 1) + [
+        line.rsplit(" ", 1)[1]
+    ]
+    assert (name, dims) == ("uni0", "('time',)")
+    uni = os.path.join(
+        _single_run_dir(_step(journey, r"utopya run SIS stop\.yml")),
+        "data",
+        "uni0",
+    )
+    cfg = yaml.safe_load(open(os.path.join(uni, "config.yml")))
+    with h5py.File(os.path.join(uni, "data.h5"), "r") as f:
+        rows = f["SIS/infected_density"].shape[0]
+    start, every = cfg.get("write_start", 0), cfg.get("write_every", 1)
+    assert int(last_time) == start + (rows - 1) * every
 
 
 def test_stop_condition_fires(journey):

@@ -15,17 +15,35 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
 
+def _is_command_line() -> bool:
+    """Whether this process is the package's own command line.
+
+    The package is imported before ``__main__`` runs, so an error raised
+    here cannot be caught there; the command line gets one line instead of
+    a traceback.
+    """
+    argv = list(getattr(sys, "orig_argv", ()))
+    if "-m" in argv:
+        module = argv[argv.index("-m") + 1 : argv.index("-m") + 2]
+        return module in (["utopya_backend"], ["utopya_backend.__main__"])
+    return os.path.basename(sys.argv[0] or "") == "utopya-backend"
+
+
 def _env_flag(name: str) -> bool:
     value = os.environ.get(name, "").strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(
+    message = (
         f"Environment variable {name}={os.environ[name]!r} is neither true "
         f"({', '.join(_TRUE)}) nor false "
         f"({', '.join(repr(v) for v in _FALSE)})"
     )
+    if _is_command_line():
+        print(f"utopya-backend: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+    raise ValueError(message)
 
 
 NO_EXTENSIONS: bool = _env_flag("UTOPYA_BACKEND_NO_EXTENSIONS")

@@ -20,7 +20,9 @@ Where a config entry goes:
 - ``output_path`` and ``output_dir`` are always the runner's: a new
   directory (``--out DIR``, or a fresh one under
   ``<temp dir>/utopya-backend-runs/``) holding ``data.h5`` and the
-  ``config.yml`` the model ran on (kept also when the model fails).
+  ``config.yml`` the model ran on (kept also when the model fails; a
+  model that fails before it creates ``data.h5``, on a bad config value
+  say, leaves no directory behind).
 
 Root defaults: :data:`ROOT_DEFAULTS`, plus ``num_steps: 100`` for a
 ``StepwiseModel``. A benchmarked model (with ``ModelBenchmarkMixin``) does
@@ -350,7 +352,11 @@ def run_model(
         file=sys.stderr,
         flush=True,
     )
-    model = cls(cfg_file_path=cfg_path)
+    try:
+        model = cls(cfg_file_path=cfg_path)
+    except BaseException:
+        _discard_empty_run(out_dir, cfg_path, data)
+        raise
     try:
         code = model.run() or 0
     except SystemExit as exc:  # after a stop condition or interrupt
@@ -360,6 +366,26 @@ def run_model(
     sys.stdout.flush()
     print(f"\nOutput written to: {data}")
     return code
+
+
+def _discard_empty_run(out_dir: str, cfg_path: str, data: str) -> None:
+    """Remove a run directory that holds nothing but its ``config.yml``.
+
+    A model that fails in ``__init__`` before its output file exists (a bad
+    ``--set`` value, say) would leave a directory that looks like a run.
+    """
+    if os.path.exists(data):
+        return
+    try:
+        os.remove(cfg_path)
+        os.rmdir(out_dir)  # only if nothing else was put there
+    except OSError:
+        return
+    print(
+        f"No output was written; removed the run directory {out_dir}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _summary(model: Any) -> None:
