@@ -121,9 +121,10 @@ class StepwiseModel(BaseModel):
     def _setup_finished(self) -> None:
         if self._write_start <= 0:
             self.log.info("Writing initial state ...")
-            # Not through _invoke_write_data: as in the original, overrides
-            # of it see the loop's writes only.
-            self._timed_write()
+            # Not through _invoke_write_data and not timed: as in the
+            # original, the write_data timer and its overrides see the
+            # loop's writes only.
+            self.write_data()
         super()._setup_finished()
 
     # .. Reporting ............................................................
@@ -167,6 +168,13 @@ class StepwiseModel(BaseModel):
     def write_every(self) -> int:
         """Steps between data writes."""
         return self._write_every
+
+    @property
+    def _write_start_stop_step(self) -> Tuple[int, int, int]:
+        """``(write_start, num_steps + 1, write_every)``: the write times
+        are ``range(*_write_start_stop_step)`` (the original's attribute,
+        which model code copied from it reads)."""
+        return (self._write_start, self._num_steps + 1, self._write_every)
 
     # .. Output ...............................................................
 
