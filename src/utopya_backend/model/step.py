@@ -16,11 +16,21 @@ from .base import BaseModel
 __all__ = ["StepwiseModel"]
 
 
+MAX_NUM_STEPS = 2**63 - 2
+"""The largest ``num_steps``: the step count and the number of write times
+(up to ``num_steps + 1``) must fit in int64 (the original accepted more and
+failed with an ``OverflowError`` after creating the output file)."""
+
+
 def _check_num_steps(key: str, value: Any, cfg_file: str) -> int:
     num_steps = _config.check_int(key, value, cfg_file, minimum=0)
-    if num_steps >= 2**63:
+    if num_steps > MAX_NUM_STEPS:
         raise _config.invalid(
-            key, num_steps, cfg_file, "an int from 0 to 2**63 - 1"
+            key,
+            num_steps,
+            cfg_file,
+            "an int from 0 to 2**63 - 2 (num_steps + 1 write times must "
+            "fit in int64)",
         )
     return num_steps
 
