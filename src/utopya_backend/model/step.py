@@ -16,7 +16,7 @@ from .base import BaseModel
 __all__ = ["StepwiseModel"]
 
 
-MAX_NUM_STEPS = 2**63 - 2
+_MAX_NUM_STEPS = 2**63 - 2
 """The largest ``num_steps``: the step count and the number of write times
 (up to ``num_steps + 1``) must fit in int64 (the original accepted more and
 failed with an ``OverflowError`` after creating the output file)."""
@@ -24,7 +24,7 @@ failed with an ``OverflowError`` after creating the output file)."""
 
 def _check_num_steps(key: str, value: Any, cfg_file: str) -> int:
     num_steps = _config.check_int(key, value, cfg_file, minimum=0)
-    if num_steps > MAX_NUM_STEPS:
+    if num_steps > _MAX_NUM_STEPS:
         raise _config.invalid(
             key,
             num_steps,
