@@ -358,8 +358,8 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         self._timed_write()
 
     def _timed_write(self) -> None:
-        """Write data (e.g. the initial state) under the iteration timers,
-        if any, recording a benchmark row."""
+        """Write data under the iteration timers, if any, recording a
+        benchmark row."""
         timers = self._iteration_timers()
         if timers is None:
             self.write_data()
