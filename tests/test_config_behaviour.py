@@ -62,7 +62,13 @@ NUMPY_SEED_TEXT = (
         (dict(num_steps=-1), None, None, "an int >= 0"),
         (dict(num_steps=True), None, None, "an int >= 0"),
         (dict(num_steps=1.0), None, None, "an int >= 0"),
-        (dict(num_steps=2**63), None, None, "an int from 0 to 2**63 - 1"),
+        (
+            dict(num_steps=2**63 - 1),
+            None,
+            None,
+            "an int from 0 to 2**63 - 2 (num_steps + 1 write times must fit "
+            "in int64)",
+        ),
         (dict(write_every=0), None, None, "an int >= 1"),
         (dict(write_every=False), None, None, "an int >= 1"),
         (dict(write_start="a"), None, None, "an int"),
@@ -157,7 +163,7 @@ def test_top_level_that_is_no_mapping(tmp_path):
         dict(monitor_emit_interval=0.0),
         dict(monitor_emit_interval=1e300),
         dict(num_steps=0),
-        dict(num_steps=2**63 - 1, write_start=2**62),  # no steps written
+        dict(num_steps=2**63 - 2, write_start=2**62),  # no steps written
         dict(write_every=1, write_start=-3),  # any int
         dict(seed=0, seed_numpy_rng=0),
         dict(seed=2**32 - 2),

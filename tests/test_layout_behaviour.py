@@ -113,14 +113,14 @@ def test_unknown_dimension_is_refused(h5):
             coords={"z": [1]},
         )  # fmt: skip
     assert str(err.value) == (
-        "Coordinates given for dimension 'z', which is not one of "
-        "extra_dims: a, b"
+        "Coordinates given for dimension 'z', which was not part of the "
+        "list of provided `extra_dims`: a, b"
     )
     with pytest.raises(ValueError) as err:
         create_ts_dataset(
             h5, "x", max_rows=None, time_coords={}, coords={"z": [1]}
         )
-    assert str(err.value).endswith("extra_dims: ()")
+    assert str(err.value).endswith("`extra_dims`: ()")
     assert "x" not in h5
 
 
@@ -131,7 +131,8 @@ def test_coordinate_count_must_match_the_size(h5):
             sizes={"a": 3}, coords={"a": [1, 2]},
         )  # fmt: skip
     assert str(err.value) == (
-        "Got 2 coordinates for dimension 'a', but its size is 3"
+        "The number of coordinates (2) for dimension 'a' does not match "
+        "its size (3)"
     )
     # unlimited size, or a mode dict: any number of coordinates
     create_ts_dataset(

@@ -122,6 +122,7 @@ cdef class LoopPlan:
         check_signals: Returns an exit code if a signal stopped the run.
         check_signals_always: Call ``check_signals`` every iteration (it
             was overridden); else only once ``signal_info`` records one.
+            Read at every iteration, so it may be switched on mid-run.
         signal_info: The dict the signal handler writes to.
         timers: Iteration timers to drive, or None.
     """
@@ -212,7 +213,6 @@ def run_iterations(LoopPlan plan not None):
     cdef int64_t step = plan.time, num_steps = plan.num_steps
     cdef int64_t write_start = plan.write_start, write_every = plan.write_every
     cdef int64_t deadline = plan.deadline_ns
-    cdef bint always_check = plan.check_signals_always
     should_iterate, iterate = plan.should_iterate, plan.iterate
     should_write, write_data = plan.should_write, plan.write_data
     pre_iterate, post_iterate = plan.pre_iterate, plan.post_iterate
@@ -275,7 +275,9 @@ def run_iterations(LoopPlan plan not None):
         if show_info is not None:
             show_info()
 
-        if always_check:
+        # Read from the plan each time (a C field): the model switches it
+        # on when it is given its own signal record mid-run.
+        if plan.check_signals_always:
             code = check_signals()
             if code is not None:
                 return _stop(timers, code)

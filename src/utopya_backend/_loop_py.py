@@ -211,7 +211,6 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
     step, num_steps = plan.time, plan.num_steps
     write_start, write_every = plan.write_start, plan.write_every
     deadline = plan.deadline_ns
-    always_check = plan.check_signals_always
     should_iterate = cast(_Call, plan.should_iterate)
     iterate = cast(_Call, plan.iterate)
     should_write = cast(_Call, plan.should_write)
@@ -281,7 +280,8 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
         if show_info is not None:
             show_info()
 
-        if always_check or signal_info["got_signal"]:
+        # Read from the plan each time, as in the C version.
+        if plan.check_signals_always or signal_info["got_signal"]:
             code = check_signals()
             if code is not None:
                 return _stop(timers, code)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
+import h5py
+
 from . import _impl, _stats
 from ._bench_options import BENCHMARK_KEYS, read_benchmark_cfg
 from ._bench_summary import (
@@ -79,6 +81,7 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
         self._bench_done = False
         self._bench_iter_timers: Any = None
         self._bench_record: Optional[BenchmarkRecord] = None
+        self._bench_dsets: Dict[str, Any] = {}
         self._show_on_exit = True
         self._add_time_elapsed_to_monitor_info = False
         self._bench_cpu_start = _stats.process_cpu()
@@ -219,6 +222,7 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
                 rows = self._bench_record.open_rows(
                     [x.name for x in cumulative]
                 )
+                self._keep_bench_dset("cumulative")
             self._bench_iter_timers = _impl.IterationTimers(
                 t["full_iteration"],
                 t["model_iteration"],
@@ -245,12 +249,39 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
             self._bench_record.close(
                 self._timers.values(), self.timer_stats, self.resource_usage
             )
+            self._keep_bench_dset("cumulative")
+            self._keep_bench_dset("total")
         if self._show_on_exit:
             self.log.info(
                 "Elapsed times for parts of this simulation:\n\n%s\n\n%s\n",
                 self.elapsed_info,
                 self.format_timer_stats(),
             )
+
+    # .. The original's attributes (read-only) ...............................
+
+    @property
+    def _dgrp_bench(self) -> Optional[h5py.Group]:
+        """The benchmark group; None if disabled or not written."""
+        rec = self._bench_record
+        return None if rec is None else rec.grp
+
+    @property
+    def _dset_cumulative(self) -> Optional[h5py.Dataset]:
+        """The ``cumulative`` dataset, once the run has started (None
+        before); its rows arrive in blocks, all by the end of the run."""
+        return self._bench_dsets.get("cumulative")
+
+    @property
+    def _dset_total(self) -> Optional[h5py.Dataset]:
+        """The ``total`` dataset, written at the end of the run (None
+        before)."""
+        return self._bench_dsets.get("total")
+
+    def _keep_bench_dset(self, name: str) -> None:
+        rec = self._bench_record
+        if rec is not None and name not in self._bench_dsets:
+            self._bench_dsets[name] = rec.grp[name]
 
     # .. Per-invocation statistics and resources ..............................
 

@@ -62,15 +62,17 @@ def _check_coords(
     for dim_name, values in coords.items():
         if dim_name not in extra_dims:
             raise ValueError(
-                f"Coordinates given for dimension '{dim_name}', which is "
-                f"not one of extra_dims: {', '.join(extra_dims) or '()'}"
+                f"Coordinates given for dimension '{dim_name}', which "
+                "was not part of the list of provided `extra_dims`: "
+                f"{', '.join(extra_dims) or '()'}"
             )
         size = sizes.get(dim_name)
         if not isinstance(values, Mapping) and size is not None:
             if len(values) != size:
                 raise ValueError(
-                    f"Got {len(values)} coordinates for dimension "
-                    f"'{dim_name}', but its size is {size}"
+                    f"The number of coordinates ({len(values)}) for "
+                    f"dimension '{dim_name}' does not match its size "
+                    f"({size})"
                 )
 
 

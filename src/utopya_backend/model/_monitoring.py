@@ -64,6 +64,14 @@ class MonitorMixin(_ModelState):
             output.sync_if_due(now)
         return self._next_deadline_ns()
 
+    @property
+    def _last_emit(self) -> float:
+        """When the monitor last emitted, in seconds, on the clock whose
+        readings :meth:`_monitor_should_emit` gets as ``t``; 0 before the
+        first emission (the original's attribute, read-only here)."""
+        last = self._last_emit_ns
+        return 0.0 if last is None else last / 1e9
+
     def _next_emit_ns(self) -> int:
         last = self._last_emit_ns
         return (0 if last is None else last) + self._emit_interval_ns

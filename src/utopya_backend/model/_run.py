@@ -40,7 +40,13 @@ class RunLoopMixin(_ModelState):
 
     def _run_iterations(self) -> Optional[int]:
         """Run the core loop; None, or the exit code of a handled signal."""
-        return _impl.run_iterations(self._loop_plan())
+        plan = self._loop_plan()
+        # Kept while the loop runs, for a _signal_info set mid-run.
+        self._running_plan = plan
+        try:
+            return _impl.run_iterations(plan)
+        finally:
+            self._running_plan = None
 
     def _overrides(self, name: str, base: Optional[type] = None) -> bool:
         """Whether hook ``name`` is set on the instance or overridden by a
@@ -89,7 +95,9 @@ class RunLoopMixin(_ModelState):
             on_deadline=self._on_deadline,
             deadline_ns=self._next_deadline_ns(),
             check_signals=self._check_signals,
-            check_signals_always=over("_check_signals"),
+            check_signals_always=(
+                over("_check_signals") or self._signal_info is not SIGNAL_INFO
+            ),
             signal_info=SIGNAL_INFO,
             timers=self._iteration_timers(),
         )

@@ -37,6 +37,8 @@ class ModelState:
     _emit_interval_ns: int
     _last_emit_ns: Optional[int]
     _monitor_info: Dict[str, Any]
+    _running_plan: Any
+    _signal_info: Dict[str, Any]
 
     # Set by RunLoopMixin._loop_plan, read by MonitorMixin.
     _deadline_emits: bool

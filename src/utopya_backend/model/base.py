@@ -57,6 +57,8 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         # Set first so that teardown of a half-built model stays silent.
         self._h5file: Optional[h5py.File] = None
         self._output: Optional[OutputSync] = None
+        self._running_plan: Any = None
+        self._signal_dict: dict = SIGNAL_INFO
         # A signal that stopped an earlier model in this process is history.
         SIGNAL_INFO.update(
             got_signal=False, signum=None, frame=None, at_time=None
@@ -259,11 +261,31 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         self.log.debug("Attaching signal handlers ...")
         attach_signal_handlers()
 
+    @property
+    def _signal_info(self) -> dict:
+        """The signal record :meth:`_check_signals` reads: the handler's
+        :data:`~utopya_backend.signal.SIGNAL_INFO` unless replaced.
+
+        Settable, as the original's attribute is: a dict set here, even
+        in the middle of a run, makes the loop check signals after every
+        iteration from then on (its ``got_signal`` stops the run).
+        """
+        return self._signal_dict
+
+    @_signal_info.setter
+    def _signal_info(self, info: dict) -> None:
+        self._signal_dict = info
+        plan = getattr(self, "_running_plan", None)
+        if plan is not None and info is not SIGNAL_INFO:
+            plan.check_signals_always = True
+
     def _check_signals(self) -> Optional[int]:
-        """Return ``128 + signum`` if a signal arrived, else None."""
-        if not SIGNAL_INFO["got_signal"]:
+        """Return ``128 + signum`` if :attr:`_signal_info` records a
+        signal, else None."""
+        info = self._signal_info
+        if not info["got_signal"]:
             return None
-        signum = SIGNAL_INFO["signum"]
+        signum = info["signum"]
         if signum == SIG_STOPCOND:
             self.log.warning("A stop condition was fulfilled.")
         elif signum in (signal.SIGINT, signal.SIGTERM):
@@ -336,8 +358,8 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         self._timed_write()
 
     def _timed_write(self) -> None:
-        """Write data (e.g. the initial state) under the iteration timers,
-        if any, recording a benchmark row."""
+        """Write data under the iteration timers, if any, recording a
+        benchmark row."""
         timers = self._iteration_timers()
         if timers is None:
             self.write_data()

@@ -16,11 +16,21 @@ from .base import BaseModel
 __all__ = ["StepwiseModel"]
 
 
+_MAX_NUM_STEPS = 2**63 - 2
+"""The largest ``num_steps``: the step count and the number of write times
+(up to ``num_steps + 1``) must fit in int64 (the original accepted more and
+failed with an ``OverflowError`` after creating the output file)."""
+
+
 def _check_num_steps(key: str, value: Any, cfg_file: str) -> int:
     num_steps = _config.check_int(key, value, cfg_file, minimum=0)
-    if num_steps >= 2**63:
+    if num_steps > _MAX_NUM_STEPS:
         raise _config.invalid(
-            key, num_steps, cfg_file, "an int from 0 to 2**63 - 1"
+            key,
+            num_steps,
+            cfg_file,
+            "an int from 0 to 2**63 - 2 (num_steps + 1 write times must "
+            "fit in int64)",
         )
     return num_steps
 
@@ -121,9 +131,10 @@ class StepwiseModel(BaseModel):
     def _setup_finished(self) -> None:
         if self._write_start <= 0:
             self.log.info("Writing initial state ...")
-            # Not through _invoke_write_data: as in the original, overrides
-            # of it see the loop's writes only.
-            self._timed_write()
+            # Not through _invoke_write_data and not timed: as in the
+            # original, the write_data timer and its overrides see the
+            # loop's writes only.
+            self.write_data()
         super()._setup_finished()
 
     # .. Reporting ............................................................
@@ -167,6 +178,13 @@ class StepwiseModel(BaseModel):
     def write_every(self) -> int:
         """Steps between data writes."""
         return self._write_every
+
+    @property
+    def _write_start_stop_step(self) -> Tuple[int, int, int]:
+        """``(write_start, num_steps + 1, write_every)``: the write times
+        are ``range(*_write_start_stop_step)`` (the original's attribute,
+        which model code copied from it reads)."""
+        return (self._write_start, self._num_steps + 1, self._write_every)
 
     # .. Output ...............................................................
 
