@@ -94,8 +94,7 @@ class OutputMixin(_ModelState):
             return
         log = getattr(self, "_log", _backend_logger)
         try:
-            if f.id.valid:
-                self._finish_output()
+            self._finish_output()
         except Exception as exc:
             log.error(
                 "Writing pending output failed, got %s: %s",
@@ -111,8 +110,18 @@ class OutputMixin(_ModelState):
             )
 
     def _finish_output(self) -> None:
-        """Write every pending row, finish the datasets, flush the file."""
+        """Write every pending row, finish the datasets, flush the file.
+
+        Also if the model closed the file: rows still pending then are
+        lost, and the error raised says so."""
+        output = getattr(self, "_output", None)
+        if output is not None:
+            output.finish()
+
+    def _write_pending(self) -> None:
+        """Write every pending row and flush the file: run() calls this
+        before the epilog, which may close the file."""
         output = getattr(self, "_output", None)
         f = getattr(self, "_h5file", None)
         if output is not None and f is not None and f.id.valid:
-            output.finish()
+            output.sync()
