@@ -70,7 +70,7 @@ class Closing(StepwiseModel):
             self.writer.append(float(self.time))
 
     def epilog(self, *, finished_run):
-        for i in range(self.late):
+        for _ in range(self.late):
             self.writer.append(-1.0)
         self.h5group.file.close()
 

@@ -165,7 +165,6 @@ def as_rows(
     return _convert(name, values, (n,) + row_shape, dtype)
 
 
-
 def check_owner_ended(
     name: str, what: str, me: threading.Thread, owner: Any
 ) -> None:
