@@ -229,7 +229,8 @@ cdef class RowBuffer:
         cdef char *dst
         cdef double v
         cdef Py_buffer view
-        self._check_thread("append to")
+        if self._owner != PyThread_get_thread_ident():  # _check_thread
+            self._claim("append to")
         label = self._label()
         if self._scalar_kind != KIND_NONE and PyFloat_CheckExact(row):
             v = PyFloat_AS_DOUBLE(row)
