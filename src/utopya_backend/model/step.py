@@ -214,7 +214,7 @@ class StepwiseModel(BaseModel):
         dset = create_ts_dataset(
             self.h5group,
             name,
-            max_rows=plan.count,
+            max_rows=self._max_rows(plan),
             time_coords=time_coords,
             extra_dims=extra_dims,
             sizes=sizes,
@@ -233,8 +233,12 @@ class StepwiseModel(BaseModel):
         # create_ts_dset's rows are; more rows are an IndexError.
         plan = self._write_plan()
         if plan.regular:
-            return plan.count, self._coords(plan), ""
-        return plan.count, None, "_time"  # each row labelled at its append
+            return self._max_rows(plan), self._coords(plan), ""
+        return (
+            self._max_rows(plan),
+            None,
+            "_time",
+        )  # each row labelled at its append
 
     def _write_plan(self) -> WritePlan:
         """The writes still to come (see :mod:`._writeplan`)."""
@@ -259,8 +263,17 @@ class StepwiseModel(BaseModel):
             every if every < 2**63 else cap,
         )
 
+    def _max_rows(self, plan: WritePlan) -> int:
+        """Rows a dataset made now may grow to: the planned writes, or the
+        original's count if larger (which may count a write at the current
+        time that has already happened; a spare row costs nothing)."""
+        start = max(self._time, self._write_start)
+        original = len(range(start, self._num_steps + 1, self._write_every))
+        return max(plan.count, original)
+
     def _num_writes_left(self) -> int:
-        return self._write_plan().count
+        """Rows a dataset made now may grow to."""
+        return self._max_rows(self._write_plan())
 
 
 def _int64_write_plan(
