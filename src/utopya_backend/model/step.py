@@ -191,7 +191,9 @@ class StepwiseModel(BaseModel):
 
         The dataset starts with zero rows (resize before writing) and may
         grow to the number of writes still to come. Its attributes label
-        dimensions and coordinates for the frontend's data loader.
+        dimensions and coordinates for the frontend's data loader; the
+        ``time`` of the rows is the times of those writes (not always
+        ``[write_start, write_every]``, see :mod:`._writeplan`).
 
         Args:
             name: Dataset name in :attr:`h5group`.
