@@ -318,10 +318,20 @@ def _model_frame(exc: BaseException) -> str:
     tb, found = exc.__traceback__, ""
     while tb is not None:
         f = os.path.abspath(tb.tb_frame.f_code.co_filename)
-        if not f.startswith(pkg + os.sep) and "importlib" not in f:
+        if not _ours(f, pkg) and "importlib" not in f:
             found = f" (at {f}:{tb.tb_lineno})"
         tb = tb.tb_next
     return found
+
+
+def _ours(path: str, pkg: str) -> bool:
+    """Whether ``path`` is a module of this package. Frames of the compiled
+    core name their ``.pyx`` source by its path at build time, which need
+    not exist here."""
+    if path.startswith(pkg + os.sep):
+        return True
+    head, name = os.path.split(path)
+    return name.endswith(".pyx") and os.path.basename(head) == "utopya_backend"
 
 
 def _unknown(parser: Any, extra: List[str]) -> str:

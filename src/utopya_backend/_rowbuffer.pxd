@@ -25,9 +25,12 @@ cdef class RowBuffer:
     cdef bytes _format
     cdef Py_ssize_t _n_pending
     cdef Py_ssize_t _n_written
+    cdef unsigned long _owner
+    cdef object _owner_thread
 
     cdef Py_ssize_t _hand_over(self) except -1
     cdef char *_slot(self) except NULL
     cdef int _commit(self, int64_t label) except -1
     cdef int64_t _label(self) except? -1
+    cdef int _check_thread(self, str what) except -1
     cdef bint _exact_view(self, object row, Py_buffer *view) except -1

@@ -16,12 +16,21 @@ from cpython.buffer cimport (
     PyObject_GetBuffer,
 )
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
+from cpython.pythread cimport PyThread_get_thread_ident
 from libc.stdint cimport int64_t
 from libc.string cimport memcpy, strcmp
 
+import threading
+
 import numpy as np
 
-from ._rowcheck import DEFAULT_BLOCK_BYTES, as_row, as_rows, check_layout
+from ._rowcheck import (
+    DEFAULT_BLOCK_BYTES,
+    as_row,
+    as_rows,
+    check_layout,
+    check_owner_ended,
+)
 
 __all__ = ["RowBuffer", "DEFAULT_BLOCK_BYTES"]
 
@@ -121,6 +130,7 @@ cdef class RowBuffer:
             self._format = None
         self._n_pending = 0
         self._n_written = 0
+        self._owner = 0
 
     # .. C-level API (see _rowbuffer.pxd) .....................................
 
@@ -160,6 +170,26 @@ cdef class RowBuffer:
             return 0
         return getattr(self._label_source, self._label_attr)
 
+    cdef int _check_thread(self, str what) except -1:
+        # A buffer belongs to one thread at a time (see check_owner_ended).
+        if self._owner != PyThread_get_thread_ident():
+            self._claim(what)
+        return 0
+
+    def _claim(self, str what):
+        cdef unsigned long before
+        me = threading.current_thread()
+        while True:
+            before = self._owner
+            if before != 0:
+                # Python code: other threads may run, even claim it.
+                check_owner_ended(self._name, what, me, self._owner_thread)
+            if self._owner == before:
+                # No Python code between the test and the claim.
+                self._owner = PyThread_get_thread_ident()
+                self._owner_thread = me
+                return
+
     def _raise_full(self):
         # Same text in _rowbuffer_py.
         raise IndexError(
@@ -195,10 +225,13 @@ cdef class RowBuffer:
 
     def append(self, row):
         """Append one row: a scalar or an array of the row's shape."""
-        cdef int64_t label = self._label()
+        cdef int64_t label
         cdef char *dst
         cdef double v
         cdef Py_buffer view
+        if self._owner != PyThread_get_thread_ident():  # _check_thread
+            self._claim("append to")
+        label = self._label()
         if self._scalar_kind != KIND_NONE and PyFloat_CheckExact(row):
             v = PyFloat_AS_DOUBLE(row)
             dst = self._slot()
@@ -217,6 +250,10 @@ cdef class RowBuffer:
             self._commit(label)
             return
         value = as_row(self._name, row, self._row_shape, self._dtype)
+        if not value.flags.c_contiguous:
+            # A column, a strided, reversed or broadcast view: copy it in
+            # row order first, the raw bytes are not the row.
+            value = np.ascontiguousarray(value)
         dst = self._slot()
         if self._row_nbytes:
             memcpy(dst, <char *><size_t>value.ctypes.data, self._row_nbytes)
@@ -224,8 +261,10 @@ cdef class RowBuffer:
 
     def extend(self, rows):
         """Append many rows at once (a sequence or an array of rows)."""
-        cdef int64_t label = self._label()
+        cdef int64_t label
         cdef Py_ssize_t n, i = 0, k, m
+        self._check_thread("extend")
+        label = self._label()
         values = as_rows(self._name, rows, self._row_shape, self._dtype)
         n = len(values)
         if self._has_max and len(self) + n > self._max_rows:
@@ -247,6 +286,8 @@ cdef class RowBuffer:
 
     def flush(self):
         """Hand the pending rows to the sink; return how many."""
+        if self._n_pending:
+            self._check_thread("flush")
         return self._hand_over()
 
     def __len__(self):

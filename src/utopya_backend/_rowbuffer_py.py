@@ -6,15 +6,25 @@ Same arguments, attributes, errors and hand-over behaviour as
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
-from ._rowcheck import DEFAULT_BLOCK_BYTES, as_row, as_rows, check_layout
+from ._rowcheck import (
+    DEFAULT_BLOCK_BYTES,
+    as_row,
+    as_rows,
+    check_layout,
+    check_owner_ended,
+)
 
 __all__ = ["RowBuffer", "DEFAULT_BLOCK_BYTES"]
 
 Sink = Callable[[np.ndarray, Optional[np.ndarray]], Any]
+
+_get_ident = threading.get_ident
+_claim_lock = threading.Lock()  # makes a buffer's first claim atomic
 
 
 class RowBuffer:
@@ -53,6 +63,8 @@ class RowBuffer:
         "_labels",
         "_n_pending",
         "_n_written",
+        "_owner",
+        "_owner_thread",
     )
     # For type checkers only: annotations without values create no class
     # attributes, so the slots above stay as they are.
@@ -69,6 +81,8 @@ class RowBuffer:
     _labels: np.ndarray
     _n_pending: int
     _n_written: int
+    _owner: int
+    _owner_thread: Optional[threading.Thread]
 
     def __new__(
         cls,
@@ -113,6 +127,8 @@ class RowBuffer:
         self._labels = np.empty(rows if self._labelled else 0, np.int64)
         self._n_pending = 0
         self._n_written = 0
+        self._owner = 0
+        self._owner_thread = None
         return self
 
     # .. internals, the twin of the C-level API ...............................
@@ -153,6 +169,19 @@ class RowBuffer:
             return 0
         return int(getattr(src, self._label_attr))
 
+    def _check_thread(self, what: str) -> None:
+        """Claim the buffer for this thread, or refuse a foreign one."""
+        if self._owner != _get_ident():
+            self._claim(what)
+
+    def _claim(self, what: str) -> None:
+        me = threading.current_thread()
+        with _claim_lock:
+            if self._owner != 0:
+                check_owner_ended(self._name, what, me, self._owner_thread)
+            self._owner = _get_ident()
+            self._owner_thread = me
+
     def _raise_full(self) -> None:
         # Same text in _rowbuffer.pyx.
         raise IndexError(
@@ -164,6 +193,7 @@ class RowBuffer:
 
     def append(self, row: Any) -> None:
         """Append one row: a scalar or an array of the row's shape."""
+        self._check_thread("append to")
         label = self._label()
         value = as_row(self._name, row, self._row_shape, self._dtype)
         k = self._slot()
@@ -172,6 +202,7 @@ class RowBuffer:
 
     def extend(self, rows: Any) -> None:
         """Append many rows at once (a sequence or an array of rows)."""
+        self._check_thread("extend")
         label = self._label()
         values = as_rows(self._name, rows, self._row_shape, self._dtype)
         n = len(values)
@@ -194,6 +225,8 @@ class RowBuffer:
 
     def flush(self) -> int:
         """Hand the pending rows to the sink; return how many."""
+        if self._n_pending:
+            self._check_thread("flush")
         return self._hand_over()
 
     def __len__(self) -> int:

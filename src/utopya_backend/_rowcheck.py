@@ -9,11 +9,18 @@ integer array whose values fit the dtype; nothing else is converted.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["DEFAULT_BLOCK_BYTES", "as_row", "as_rows", "check_layout"]
+__all__ = [
+    "DEFAULT_BLOCK_BYTES",
+    "as_row",
+    "as_rows",
+    "check_layout",
+    "check_owner_ended",
+]
 
 DEFAULT_BLOCK_BYTES = 1 << 20
 """Bytes of rows a buffer holds before handing a block over (1 MiB)."""
@@ -156,3 +163,22 @@ def as_rows(
     if n == 0:
         return np.empty((0,) + row_shape, dtype)
     return _convert(name, values, (n,) + row_shape, dtype)
+
+
+def check_owner_ended(
+    name: str, what: str, me: threading.Thread, owner: Any
+) -> None:
+    """Raise unless ``owner``, the thread a buffer belongs to, has ended.
+
+    A buffer belongs to the first thread that appends or flushes rows:
+    rows from several threads at once could be lost or duplicated, so
+    another thread is refused rather than every append paying for a lock.
+    Once the owner has ended, the next thread may take the buffer over.
+    """
+    if owner is None or owner.is_alive():
+        who = "another thread" if owner is None else f"thread '{owner.name}'"
+        raise RuntimeError(
+            f"Cannot {what} {name} from thread '{me.name}': it belongs to "
+            f"{who}, the first to use it; a row buffer takes rows from one "
+            "thread at a time, nothing appended"
+        )

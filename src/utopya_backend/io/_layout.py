@@ -7,7 +7,17 @@ data manager labels dimensions and coordinates, for ``create_ts_dset``, the
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import h5py
 import numpy as np
@@ -17,6 +27,7 @@ __all__ = [
     "block_chunks",
     "create_ts_dataset",
     "linked_coords",
+    "planned_labels",
     "start_and_step_coords",
 ]
 
@@ -39,14 +50,50 @@ def linked_coords(dim: str, dset_name: str) -> Dict[str, Any]:
     return {f"coords_mode__{dim}": "linked", f"coords__{dim}": dset_name}
 
 
+def planned_labels(
+    dset: h5py.Dataset, name: str, times: Iterable[np.ndarray]
+) -> Callable[[], None]:
+    """Write the planned ``times`` of ``dset``'s rows into a sibling
+    dataset ``name`` (which ``dset``'s linked coordinates name); return
+    what cuts it to the rows written, for the end of the run.
+
+    For rows at irregular times that ``dset``'s own writes do not label
+    (``create_ts_dset``). A run that ends early leaves more labels than
+    rows until then.
+    """
+    group = dset.parent
+    parts = list(times)
+    values = np.concatenate(parts) if parts else np.empty(0, np.int64)
+    try:
+        labels = group.create_dataset(
+            name, data=values.astype(np.int64), maxshape=(len(values),)
+        )
+        labels.attrs["dim_names"] = ["time"]
+    except BaseException:
+        del group[dset.name]
+        if name in group:
+            del group[name]
+        raise
+
+    def cut() -> None:
+        if labels.id.valid and dset.id.valid:
+            labels.resize(dset.shape[0], axis=0)
+
+    return cut
+
+
 def block_chunks(
     row_shape: Tuple[int, ...], itemsize: int, max_rows: Optional[int]
-) -> Tuple[int, ...]:
+) -> Union[Tuple[int, ...], bool]:
     """Chunk shape for rows written a block at a time.
 
     Whole rows per chunk, as many as fit in :data:`CHUNK_BYTES` (at least
-    one), never more than the dataset may hold.
+    one), never more than the dataset may hold. A dataset that can hold
+    nothing (no rows planned, or a dimension of size 0) gets h5py's guess,
+    as in ``create_ts_dset``: h5py refuses any explicit chunk shape there.
     """
+    if max_rows == 0 or 0 in row_shape:
+        return True
     row_nbytes = max(1, int(np.prod(row_shape, dtype=object)) * itemsize)
     rows = max(1, CHUNK_BYTES // row_nbytes)
     if max_rows:
@@ -121,7 +168,21 @@ def create_ts_dataset(
         compression=compression,
         **dset_kwargs,
     )
-    dset.attrs["dim_names"] = ["time", *extra_dims]
+    try:
+        _label(dset, ["time", *extra_dims], time_coords, coords)
+    except BaseException:
+        del group[name]  # a failed call leaves nothing behind
+        raise
+    return dset
+
+
+def _label(
+    dset: h5py.Dataset,
+    dim_names: list,
+    time_coords: Mapping[str, Any],
+    coords: Mapping[str, Any],
+) -> None:
+    dset.attrs["dim_names"] = dim_names
     for key, value in time_coords.items():
         dset.attrs[key] = value
     for dim_name, values in coords.items():
@@ -132,4 +193,3 @@ def create_ts_dataset(
         else:
             dset.attrs[f"coords_mode__{dim_name}"] = "values"
             dset.attrs[f"coords__{dim_name}"] = values
-    return dset

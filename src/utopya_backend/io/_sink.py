@@ -91,6 +91,7 @@ class DatasetSink:
         "last",
         "step",
         "regular",
+        "where",
     )
 
     def __init__(
@@ -108,9 +109,16 @@ class DatasetSink:
         self.last: Optional[int] = None
         self.step: Optional[int] = None
         self.regular = True
+        self.where = f"dataset '{dset.name}' in file {dset.file.filename}"
 
     def __call__(self, rows: np.ndarray, labels: Any = None) -> None:
         n, k = self.n_rows, len(rows)
+        if not self.dset.id.valid:
+            raise RuntimeError(
+                f"Cannot write {k} rows to {self.where}: the file was "
+                "closed before they were written (close it after run() "
+                "returns, not in the model), so they are lost"
+            )
         nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
         # HDF5 keeps written chunks in its cache until the file is flushed:
         # what was handed over since then may still need the disk, too.
@@ -166,7 +174,7 @@ class DatasetSink:
         Until then the rows are labelled by the linked label dataset, which
         stays valid for a file whose process was killed.
         """
-        if self.regular and self.first is not None:
+        if self.regular and self.first is not None and self.dset.id.valid:
             attrs = start_and_step_coords(dim, self.first, self.step or 1)
             for key, value in attrs.items():
                 self.dset.attrs[key] = value

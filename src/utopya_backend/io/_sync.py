@@ -60,8 +60,10 @@ class OutputSync:
 
     def add(self, buffer: Any, finish: Any = None) -> None:
         """Write ``buffer``'s pending rows at each sync; call ``finish()``
-        once at the end of the output (e.g. to fix coordinates)."""
-        self._buffers.append(buffer)
+        once at the end of the output (e.g. to fix coordinates); either
+        may be None."""
+        if buffer is not None:
+            self._buffers.append(buffer)
         if finish is not None:
             self._finishers.append(finish)
 

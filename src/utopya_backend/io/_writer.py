@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 import h5py
 import numpy as np
@@ -56,7 +56,12 @@ class TimeSeriesWriter:
         self._buffer.append(row)
 
     def extend(self, rows: Any) -> None:  # noqa: F811 - see __init__
-        """Append many rows at once (each labelled with the same time)."""
+        """Append many rows at once.
+
+        They are labelled as that many appends would be: on a
+        ``StepwiseModel`` with the next planned write times, one each; on a
+        ``BaseModel`` all with the current ``n_iterations``.
+        """
         self._buffer.extend(rows)
 
     def flush(self) -> int:
@@ -96,6 +101,7 @@ def make_writer(
     max_rows: Optional[int],
     start_and_step: Optional[Sequence[int]],
     label_source: Any,
+    label_attr: str = "_n_iterations",
     extra_dims: Sequence[str] = (),
     sizes: Mapping[str, int] = {},
     coords: Mapping[str, Any] = {},
@@ -105,8 +111,8 @@ def make_writer(
     """Create the dataset and the writer feeding it.
 
     With ``start_and_step`` the rows are labelled ``start + k * step``;
-    otherwise each row is labelled with ``label_source._n_iterations`` at
-    its append, stored in a sibling dataset ``<name>_time`` that the rows'
+    otherwise each row is labelled with ``label_source``'s ``label_attr``
+    at its append, stored in a sibling dataset ``<name>_time`` that the rows'
     ``time`` coordinates link to (``start_and_step`` again at the end of
     the run if the labels turn out regular).
     """
@@ -129,40 +135,52 @@ def make_writer(
             "coords_mode__time": "start_and_step",
             "coords__time": list(start_and_step),
         }
-    dset = create_ts_dataset(
-        group,
-        name,
-        max_rows=max_rows,
-        time_coords=time_coords,
-        extra_dims=extra_dims,
-        sizes=sizes,
-        coords=coords,
-        compression=compression,
-        chunks=block_chunks(row_shape, itemsize, max_rows),
-        **dset_kwargs,
-    )
-    labels = None
-    if start_and_step is None:
-        labels = group.create_dataset(
-            label_name,
-            (0,),
-            maxshape=(max_rows,),
-            chunks=block_chunks((), 8, max_rows),
-            dtype="i8",
+    made: List[str] = []
+    try:
+        dset = create_ts_dataset(
+            group,
+            name,
+            max_rows=max_rows,
+            time_coords=time_coords,
+            extra_dims=extra_dims,
+            sizes=sizes,
+            coords=coords,
             compression=compression,
+            chunks=block_chunks(row_shape, itemsize, max_rows),
+            **dset_kwargs,
         )
-        labels.attrs["dim_names"] = ["time"]
-    sink = DatasetSink(dset, labels, flusher=sync.flusher)
-    buffer = _impl.RowBuffer(
-        f"time series writer '{dset.name}'",
-        row_shape,
-        dset.dtype,
-        sink,
-        max_rows=max_rows,
-        label_source=(
-            None if start_and_step is not None else weakref.proxy(label_source)
-        ),
-    )
+        made.append(dset.name)
+        labels = None
+        if start_and_step is None:
+            labels = group.create_dataset(
+                label_name,
+                (0,),
+                maxshape=(max_rows,),
+                chunks=block_chunks((), 8, max_rows),
+                dtype="i8",
+                compression=compression,
+            )
+            made.append(labels.name)
+            labels.attrs["dim_names"] = ["time"]
+        sink = DatasetSink(dset, labels, flusher=sync.flusher)
+        buffer = _impl.RowBuffer(
+            f"time series writer '{dset.name}'",
+            row_shape,
+            dset.dtype,
+            sink,
+            max_rows=max_rows,
+            label_source=(
+                None
+                if start_and_step is not None
+                else weakref.proxy(label_source)
+            ),
+            label_attr=label_attr,
+        )
+    except BaseException:
+        for path in made:  # a failed call leaves nothing behind
+            if path in group.file:
+                del group.file[path]
+        raise
     writer = TimeSeriesWriter(dset, buffer, sink)
     sync.add(buffer, writer._finish if labels is not None else None)
     return writer

@@ -64,7 +64,7 @@ class OutputMixin(_ModelState):
         ``StepwiseModel`` labels rows by its write plan instead.
         """
         assert self._output is not None, "the output file exists"
-        max_rows, start_and_step = self._ts_writer_plan()
+        max_rows, start_and_step, label_attr = self._ts_writer_plan()
         return make_writer(
             self.h5group,
             name,
@@ -72,6 +72,7 @@ class OutputMixin(_ModelState):
             max_rows=max_rows,
             start_and_step=start_and_step,
             label_source=self if start_and_step is None else None,
+            label_attr=label_attr,
             extra_dims=extra_dims,
             sizes=sizes,
             coords=coords,
@@ -79,11 +80,11 @@ class OutputMixin(_ModelState):
             **dset_kwargs,
         )
 
-    def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple]]:
-        """Most rows of a time-series writer, and its ``(start, step)``
-        time coordinates; ``(None, None)``: unbounded, labelled by
-        :attr:`n_iterations`."""
-        return None, None
+    def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple], str]:
+        """Most rows of a time-series writer, its ``(start, step)`` time
+        coordinates, or else the attribute labelling each row at its
+        append; here: unbounded, labelled by :attr:`n_iterations`."""
+        return None, None, "_n_iterations"
 
     def _close_output(self) -> None:
         """Write pending rows and close the output file; failures are
@@ -94,8 +95,7 @@ class OutputMixin(_ModelState):
             return
         log = getattr(self, "_log", _backend_logger)
         try:
-            if f.id.valid:
-                self._finish_output()
+            self._finish_output()
         except Exception as exc:
             log.error(
                 "Writing pending output failed, got %s: %s",
@@ -111,8 +111,18 @@ class OutputMixin(_ModelState):
             )
 
     def _finish_output(self) -> None:
-        """Write every pending row, finish the datasets, flush the file."""
+        """Write every pending row, finish the datasets, flush the file.
+
+        Also if the model closed the file: rows still pending then are
+        lost, and the error raised says so."""
+        output = getattr(self, "_output", None)
+        if output is not None:
+            output.finish()
+
+    def _write_pending(self) -> None:
+        """Write every pending row and flush the file: run() calls this
+        before the epilog, which may close the file."""
         output = getattr(self, "_output", None)
         f = getattr(self, "_h5file", None)
         if output is not None and f is not None and f.id.valid:
-            output.finish()
+            output.sync()

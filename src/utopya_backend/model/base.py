@@ -170,6 +170,7 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
             code = self._run_iterations()
             finished = code is None
             exit_code = 0 if code is None else code
+            self._write_pending()  # the epilog may close the file
             self._invoke_epilog(finished_run=finished)
             self._post_run(finished_run=finished)
             # Write what is pending here, so a full disk fails the run.

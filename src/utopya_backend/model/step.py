@@ -8,9 +8,15 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import h5py
 
-from ..io._layout import create_ts_dataset, start_and_step_coords
+from ..io._layout import (
+    create_ts_dataset,
+    linked_coords,
+    planned_labels,
+    start_and_step_coords,
+)
 from . import _config
 from ._run import _quiet_below
+from ._writeplan import WritePlan, in_write_data, write_plan
 from .base import BaseModel
 
 __all__ = ["StepwiseModel"]
@@ -135,6 +141,7 @@ class StepwiseModel(BaseModel):
             # original, the write_data timer and its overrides see the
             # loop's writes only.
             self.write_data()
+        self._initial_done = True
         super()._setup_finished()
 
     # .. Reporting ............................................................
@@ -202,7 +209,9 @@ class StepwiseModel(BaseModel):
 
         The dataset starts with zero rows (resize before writing) and may
         grow to the number of writes still to come. Its attributes label
-        dimensions and coordinates for the frontend's data loader.
+        dimensions and coordinates for the frontend's data loader; the
+        ``time`` of the rows is the times of those writes (not always
+        ``[write_start, write_every]``, see :mod:`._writeplan`).
 
         Args:
             name: Dataset name in :attr:`h5group`.
@@ -217,35 +226,74 @@ class StepwiseModel(BaseModel):
             ValueError: For coords of an unknown dimension, or explicit
                 coordinates whose length differs from the dimension's size.
         """
-        return create_ts_dataset(
+        plan = self._write_plan()
+        if plan.regular:
+            time_coords = start_and_step_coords("time", *self._coords(plan))
+        else:
+            time_coords = linked_coords("time", f"{name}_time")
+        dset = create_ts_dataset(
             self.h5group,
             name,
-            max_rows=self._num_writes_left(),
-            time_coords=start_and_step_coords("time", *self._time_coords()),
+            max_rows=self._max_rows(plan),
+            time_coords=time_coords,
             extra_dims=extra_dims,
             sizes=sizes,
             coords=coords,
             compression=compression,
             **dset_kwargs,
         )
+        if not plan.regular:
+            finish = planned_labels(dset, f"{name}_time", plan.times())
+            if self._output is not None:
+                self._output.add(None, finish)
+        return dset
 
-    def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple]]:
-        # One row per planned write, labelled write_start + k * write_every
-        # as create_ts_dset's rows are; more rows are an IndexError.
-        return self._num_writes_left(), self._time_coords()
+    def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple], str]:
+        # One row per planned write, labelled with the write times as
+        # create_ts_dset's rows are; more rows are an IndexError.
+        plan = self._write_plan()
+        if plan.regular:
+            return self._max_rows(plan), self._coords(plan), ""
+        return (
+            self._max_rows(plan),
+            None,
+            "_time",
+        )  # each row labelled at its append
 
-    def _time_coords(self) -> Tuple[int, int]:
-        """``write_start`` and ``write_every`` for the ``time`` coordinate;
-        values past int64 (which HDF5 cannot store) are replaced by ones
-        that label the rows actually written the same way."""
-        start, every = self._write_start, self._write_every
-        if -(2**63) <= start < 2**63 and every < 2**63:
-            return start, every
-        return _int64_write_plan(start, every, self._num_steps)
+    def _write_plan(self) -> WritePlan:
+        """The writes still to come (see :mod:`._writeplan`)."""
+        pending = in_write_data(self) or not getattr(
+            self, "_initial_done", False
+        )
+        return write_plan(
+            self._time,
+            pending,
+            self._write_start,
+            self._write_every,
+            self._num_steps,
+        )
+
+    def _coords(self, plan: WritePlan) -> Tuple[int, int]:
+        """``start_and_step`` of a regular plan, within int64 (where the
+        start or step only matter if they are at most ``num_steps``)."""
+        cap = min(self._num_steps + 1, 2**63 - 1)
+        start, every = plan.start, plan.every
+        return (
+            start if start < 2**63 else cap,
+            every if every < 2**63 else cap,
+        )
+
+    def _max_rows(self, plan: WritePlan) -> int:
+        """Rows a dataset made now may grow to: the planned writes, or the
+        original's count if larger (which may count a write at the current
+        time that has already happened; a spare row costs nothing)."""
+        start = max(self._time, self._write_start)
+        original = len(range(start, self._num_steps + 1, self._write_every))
+        return max(plan.count, original)
 
     def _num_writes_left(self) -> int:
-        start = max(self._time, self._write_start)
-        return len(range(start, self._num_steps + 1, self._write_every))
+        """Rows a dataset made now may grow to."""
+        return self._max_rows(self._write_plan())
 
 
 def _int64_write_plan(
