@@ -36,6 +36,12 @@ def _free_bytes(dset: h5py.Dataset) -> Optional[int]:
         return None  # unknown (a driver without a path): let HDF5 try
 
 
+def _chunk_bytes(dset: h5py.Dataset) -> int:
+    """Bytes of one chunk of ``dset`` (0 if it is not chunked)."""
+    chunks = dset.chunks
+    return 0 if chunks is None else int(np.prod(chunks)) * dset.dtype.itemsize
+
+
 def _disk_full(dset: h5py.Dataset, k: int, nbytes: int, free: int) -> OSError:
     return OSError(
         errno.ENOSPC,
@@ -91,6 +97,7 @@ class DatasetSink:
         "last",
         "step",
         "regular",
+        "_chunk_bytes",
     )
 
     def __init__(
@@ -108,16 +115,14 @@ class DatasetSink:
         self.last: Optional[int] = None
         self.step: Optional[int] = None
         self.regular = True
+        self._chunk_bytes = sum(
+            _chunk_bytes(d) for d in (dset, labels) if d is not None
+        )
 
     def __call__(self, rows: np.ndarray, labels: Any = None) -> None:
         n, k = self.n_rows, len(rows)
         nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
-        # HDF5 keeps written chunks in its cache until the file is flushed:
-        # what was handed over since then may still need the disk, too.
-        unflushed = self._flusher.unflushed if self._flusher else 0
-        free = _free_bytes(self.dset)
-        if free is not None and free < unflushed + nbytes + RESERVE_BYTES:
-            raise _disk_full(self.dset, k, unflushed + nbytes, free)
+        self._check_space(k, nbytes)
         try:
             self.dset.resize(n + k, axis=0)
             self.dset[n : n + k] = rows
@@ -133,6 +138,24 @@ class DatasetSink:
         if self._flusher is not None:
             self._flusher.unflushed += nbytes
             self._flusher.flush_if_due()
+
+    def _check_space(self, k: int, nbytes: int) -> None:
+        """Raise the disk-full error unless ``k`` rows of ``nbytes`` fit."""
+        reserve = self._flusher.reserve if self._flusher else None
+        if reserve is not None and reserve.active:
+            # A partly filled chunk takes its whole size on disk.
+            reserve.claim(
+                nbytes + self._chunk_bytes,
+                lambda: f"{k} rows of dataset '{self.dset.name}' "
+                f"({nbytes} bytes)",
+            )
+            return
+        # HDF5 keeps written chunks in its cache until the file is flushed:
+        # what was handed over since then may still need the disk, too.
+        unflushed = self._flusher.unflushed if self._flusher else 0
+        free = _free_bytes(self.dset)
+        if free is not None and free < unflushed + nbytes + RESERVE_BYTES:
+            raise _disk_full(self.dset, k, unflushed + nbytes, free)
 
     def _shrink(self, n: int) -> None:
         """Make the datasets claim only the ``n`` rows written before."""

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 import h5py
 
 from ..io._layout import create_ts_dataset, start_and_step_coords
+from ..io._reserve import ReservedDataset
 from . import _config
 from ._run import _quiet_below
 from .base import BaseModel
@@ -199,7 +200,7 @@ class StepwiseModel(BaseModel):
             ValueError: For coords of an unknown dimension, or explicit
                 coordinates whose length differs from the dimension's size.
         """
-        return create_ts_dataset(
+        dset = create_ts_dataset(
             self.h5group,
             name,
             max_rows=self._num_writes_left(),
@@ -210,6 +211,10 @@ class StepwiseModel(BaseModel):
             compression=compression,
             **dset_kwargs,
         )
+        if self._output is None:
+            return dset
+        # Its growth claims disk space first: "Disk full", never a crash.
+        return ReservedDataset(dset, self._output.flusher.reserve)
 
     def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple]]:
         # One row per planned write, labelled write_start + k * write_every
