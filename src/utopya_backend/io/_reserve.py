@@ -199,25 +199,31 @@ class ReservedDataset(h5py.Dataset):
     def __init__(self, dset: h5py.Dataset, reserve: DiskReserve) -> None:
         super().__init__(dset.id)
         self._reserve = reserve
-        chunks = dset.chunks
+        self._chunk_shape = dset.chunks  # fixed: looked up once
+        # The largest shape claimed: no need to ask HDF5 (slow) each time.
+        self._claimed = tuple(dset.shape)
         self._chunk_bytes = 0
-        if chunks is not None:
-            self._chunk_bytes = int(np.prod(chunks)) * dset.dtype.itemsize
+        if self._chunk_shape is not None:
+            self._chunk_bytes = int(np.prod(self._chunk_shape))
+            self._chunk_bytes *= dset.dtype.itemsize
 
     def resize(self, size: Any, axis: Optional[int] = None) -> None:
         """As ``h5py.Dataset.resize``; raises OSError (ENOSPC) instead if
         the new rows may not fit on the disk (nothing is resized then)."""
-        chunks = self.chunks
+        chunks = self._chunk_shape
         if chunks is not None and self._reserve.active:
-            old = self.shape
+            old = self._claimed
             if axis is None:
-                new = tuple(size)
+                new = tuple(max(a, int(b)) for a, b in zip(old, size))
             else:
-                new = old[:axis] + (int(size),) + old[axis + 1 :]
-            grow = _n_chunks(new, chunks) - _n_chunks(old, chunks)
-            if grow > 0:
-                self._reserve.claim(
-                    grow * self._chunk_bytes,
-                    lambda: f"growing dataset '{self.name}' to shape {new}",
-                )
+                new = old[:axis] + (max(old[axis], int(size)),)
+                new += old[axis + 1 :]
+            if new != old:
+                grow = _n_chunks(new, chunks) - _n_chunks(old, chunks)
+                if grow:
+                    self._reserve.claim(
+                        grow * self._chunk_bytes,
+                        lambda: f"growing dataset '{self.name}' to {new}",
+                    )
+                self._claimed = new
         super().resize(size, axis)
