@@ -149,8 +149,8 @@ def test_the_run_filling_the_disk_ends_with_disk_full(
     # 8 KiB rows on a 2 MiB disk.
     proc, out, marker = _start(tmp_path, impl, tmpfs(2), mode=mode, width=1024)
     _fails_with_disk_full(proc, out, marker)
-    # The disk is used, not given up early: more than half of it.
-    assert 128 < _rows(out) < 256
+    # The disk is used, not given up early: half of it at least.
+    assert 128 <= _rows(out) < 256
 
 
 @pytest.mark.parametrize("mode", MODES)

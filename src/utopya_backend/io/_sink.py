@@ -18,14 +18,16 @@ import h5py
 import numpy as np
 
 from ._layout import start_and_step_coords
+from ._reserve import MARGIN_BYTES
 from ._sync import FileFlusher
 
 __all__ = ["DatasetSink", "RESERVE_BYTES", "write_error"]
 
-RESERVE_BYTES = 256 * 1024
-"""Space a block write leaves free on the file system (256 KiB), so the file
-can still be closed: HDF5 needs room for its own metadata, and a write that
-fails for lack of space leaves its library unable to close the file."""
+RESERVE_BYTES = MARGIN_BYTES
+"""Where no space can be reserved ahead (see :mod:`._reserve`): space a
+block write leaves free on the file system (256 KiB), so the file can still
+be closed: HDF5 needs room for its own metadata, and a write that fails for
+lack of space leaves its library unable to close the file."""
 
 
 def _free_bytes(dset: h5py.Dataset) -> Optional[int]:
