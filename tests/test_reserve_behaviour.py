@@ -117,3 +117,14 @@ def test_a_reserved_dataset_refuses_growth_before_resizing(tmpfs):
         x.resize((20, 1024))  # what fits still grows
         x[19] = 1
         assert x.shape == (20, 1024) and x[19, 0] == 1
+
+
+def test_a_closed_file_is_never_touched_again(tmp_path):
+    f = h5py.File(tmp_path / "a.h5", "w")
+    reserve = DiskReserve(f)
+    reserve.flushed()
+    f.close()
+    # Its descriptor may now belong to another file: nothing is allocated.
+    with open(tmp_path / "other", "wb") as other:
+        reserve.claim(64 * MIB, lambda: "64 MiB")
+        assert os.fstat(other.fileno()).st_blocks == 0

@@ -48,7 +48,12 @@ def _load_fallocate() -> Optional[Callable[..., int]]:
     """libc's ``fallocate``, or None where there is none."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        func = libc.fallocate64
+        if hasattr(libc, "fallocate64"):
+            func = libc.fallocate64
+        elif ctypes.sizeof(ctypes.c_void_p) == 8:  # off_t is 64 bits
+            func = libc.fallocate
+        else:
+            return None
     except (OSError, AttributeError, TypeError):
         return None
     func.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64] + [
@@ -122,13 +127,13 @@ class DiskReserve:
         """Allocate ``nbytes`` (and the margin) past the end of the file,
         more if the disk has room."""
         fd = self._fd
-        if fd is None:
-            return
+        if fd is None or not self._file.id.valid:
+            return  # a closed file writes nothing more (and its fd is gone)
         try:
             eof = os.fstat(fd).st_size
             size = max(eof, int(self._file.id.get_filesize()))
         except (OSError, ValueError, RuntimeError):
-            return  # a closed file writes nothing more
+            return  # let HDF5 report what is wrong with the file
         need = size + nbytes + MARGIN_BYTES
         # Each call starts where the blocks to keep end: a failed call may
         # free what it allocated (tmpfs does), never what was reserved
