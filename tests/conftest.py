@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import signal
+import subprocess
 import sys
 from types import ModuleType
 from typing import Any, Callable, Dict
@@ -164,3 +166,32 @@ def run_script(tmp_path):
         )
 
     return run
+
+
+@pytest.fixture
+def tmpfs(tmp_path) -> Any:
+    """Mount a real small file system: ``tmpfs(size_mib)`` returns its path;
+    unmounted at the end. Skips where mounting is not permitted (it is for
+    root, here and in CI)."""
+    mounts: list = []
+
+    def mount(size_mib: int) -> str:
+        mnt = tmp_path / f"disk{len(mounts)}"
+        mnt.mkdir()
+        if os.geteuid() != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        res = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_mib}m", "tmpfs", mnt],
+            capture_output=True,
+            text=True,
+        )
+        if res.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
+        mounts.append(mnt)
+        return str(mnt)
+
+    try:
+        yield mount
+    finally:
+        for mnt in mounts:
+            subprocess.run(["umount", "-l", str(mnt)], check=False)

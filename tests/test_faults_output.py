@@ -131,19 +131,9 @@ def test_sigkill_loses_at_most_the_last_second(tmp_path):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
+def small_disk(tmpfs):
     """A real 2 MiB file system (tmpfs); needs the right to mount."""
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    res = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
-        capture_output=True,
-        text=True,
-    )
-    if res.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
-    yield str(mnt)
-    subprocess.run(["umount", "-l", str(mnt)], check=False)
+    return tmpfs(2)
 
 
 def test_full_disk_fails_the_run_and_keeps_a_valid_file(tmp_path, small_disk):
@@ -165,3 +155,68 @@ def test_full_disk_fails_the_run_and_keeps_a_valid_file(tmp_path, small_disk):
     with h5py.File(out, "r") as f:
         cum = f["M/benchmark/cumulative"]
         assert cum.shape[0] == f["M/benchmark/cumulative_n_iterations"].size
+
+
+EARLY_KILL_SCRIPT = """
+import sys, time
+import numpy as np
+from utopya_backend import ModelBenchmarkMixin, StepwiseModel
+
+class Model(ModelBenchmarkMixin, StepwiseModel):
+    def setup(self, **_):
+        self.w = self.create_ts_writer("w", dtype="f8")
+        self.d = self.create_ts_dset("d")
+
+    def perform_step(self):
+        pass
+
+    def write_data(self):
+        self.w.append(self.time + 0.5)
+        n = self.d.shape[0]
+        self.d.resize(n + 1, axis=0)
+        self.d[n] = self.time + 0.25
+
+    def {hook}(self, *a, **k):
+        open({marker!r}, "w").close()
+        time.sleep(60)  # killed here
+
+Model(cfg_file_path=sys.argv[1]).run()
+"""
+
+
+@pytest.mark.parametrize("hook", ["setup_finished", "prolog"])
+def test_sigkill_right_after_setup_leaves_a_valid_file(tmp_path, impl, hook):
+    # `_setup_finished` runs right after setup(), before the initial write.
+    out, _ = _prepare(tmp_path, str(tmp_path), num_steps=10**10)
+    marker = tmp_path / "setup-done"
+    name = "_setup_finished" if hook == "setup_finished" else hook
+    (tmp_path / "run.py").write_text(
+        EARLY_KILL_SCRIPT.format(hook=name, marker=str(marker))
+    )
+    env = dict(os.environ, UTOPYA_BACKEND_NO_EXTENSIONS="1")
+    if not impl.is_pure_python:
+        env.pop("UTOPYA_BACKEND_NO_EXTENSIONS")
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "run.py"), str(tmp_path / "cfg.yml")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.kill()
+    proc.communicate(timeout=60)
+    with h5py.File(out, "r") as f:
+        assert f.attrs["utopya_backend.distribution"] == "utopya-backend"
+        w, d = f["M/w"], f["M/d"]
+        for dset in (w, d):
+            assert list(dset.attrs["dim_names"]) == ["time"]
+            assert dset.attrs["coords_mode__time"] == "start_and_step"
+        if hook == "prolog":  # the initial write is in the file
+            assert w[()].tolist() == [0.5] and d[()].tolist() == [0.25]
+            assert f["M/benchmark/cumulative"].shape[0] == 1
+        else:
+            assert w.shape == d.shape == (0,)

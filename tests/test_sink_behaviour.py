@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from utopya_backend import _impl
-from utopya_backend.io import _sync
+from utopya_backend.io import _reserve, _sync
 from utopya_backend.io._sink import RESERVE_BYTES, DatasetSink, write_error
 
 Usage = namedtuple("Usage", "total used free")
@@ -32,6 +32,12 @@ def _dset(h5, name="x", row=(2,), dtype="f8"):
 
 def _free(monkeypatch, free):
     monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(0, 0, free))
+
+
+@pytest.fixture
+def no_reserve(monkeypatch):
+    """A system without ``fallocate``: the sinks check the free space."""
+    monkeypatch.setattr(_reserve, "_FALLOCATE", None)
 
 
 def test_blocks_grow_the_dataset_and_its_labels(h5):
@@ -89,7 +95,9 @@ def test_no_labels_no_coordinates(h5):
     assert len(x.attrs) == 0
 
 
-def test_a_block_that_would_fill_the_disk_is_refused(h5, monkeypatch):
+def test_a_block_that_would_fill_the_disk_is_refused(
+    h5, monkeypatch, no_reserve
+):
     x = _dset(h5, row=())
     flusher = _sync.FileFlusher(h5)
     sink = DatasetSink(x, flusher=flusher)
@@ -112,7 +120,9 @@ def test_a_block_that_would_fill_the_disk_is_refused(h5, monkeypatch):
     assert x.shape == (4,) and sink.n_rows == 4
 
 
-def test_every_block_since_the_last_flush_counts_as_unflushed(h5, monkeypatch):
+def test_every_block_since_the_last_flush_counts_as_unflushed(
+    h5, monkeypatch, no_reserve
+):
     clock = iter(range(10**6)).__next__  # far less than a second apart
     monkeypatch.setattr(_impl, "monotonic_ns", clock)
     x = _dset(h5, row=())
@@ -130,7 +140,7 @@ def test_every_block_since_the_last_flush_counts_as_unflushed(h5, monkeypatch):
     assert x.shape == (16,) and flusher.unflushed == 32
 
 
-def test_labels_count_towards_the_space_needed(h5, monkeypatch):
+def test_labels_count_towards_the_space_needed(h5, monkeypatch, no_reserve):
     x, t = _dset(h5, row=()), _dset(h5, "t", (), "i8")
     sink = DatasetSink(x, t)
     _free(monkeypatch, 32 + 32 + RESERVE_BYTES - 1)
@@ -139,7 +149,9 @@ def test_labels_count_towards_the_space_needed(h5, monkeypatch):
     assert x.shape == (0,)
 
 
-def test_unknown_free_space_lets_the_write_go_ahead(h5, monkeypatch):
+def test_unknown_free_space_lets_the_write_go_ahead(
+    h5, monkeypatch, no_reserve
+):
     def fail(path):
         raise OSError("no statvfs")
 

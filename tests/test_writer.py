@@ -152,13 +152,15 @@ def test_labels_are_linked_while_the_run_is_going(use_impl, make_cfg):
 def test_dataset_flushes_and_flush_counts(use_impl, make_cfg):
     m = Both(cfg_file_path=make_cfg(num_steps=5))
     w = m.writer
-    assert len(w) == 1  # the initial state, pending in the buffer
+    assert len(w) == 1  # the initial state, written at the end of setup
+    assert w.flush() == 0
+    m.writer.append(2.5)
     assert w.flush() == 1 and w.flush() == 0
     m.writer.append(1.5)
     ds = w.dataset
-    assert ds.shape == (2,) and ds[-1] == 1.5
+    assert ds.shape == (3,) and ds[-1] == 1.5
     assert w.name == "/MyModel/writer"
-    assert "2 rows" in repr(w)
+    assert "3 rows" in repr(w)
 
 
 def test_wrong_rows_name_the_writer_and_append_nothing(use_impl, make_cfg):

@@ -18,14 +18,16 @@ import h5py
 import numpy as np
 
 from ._layout import start_and_step_coords
+from ._reserve import MARGIN_BYTES
 from ._sync import FileFlusher
 
 __all__ = ["DatasetSink", "RESERVE_BYTES", "write_error"]
 
-RESERVE_BYTES = 256 * 1024
-"""Space a block write leaves free on the file system (256 KiB), so the file
-can still be closed: HDF5 needs room for its own metadata, and a write that
-fails for lack of space leaves its library unable to close the file."""
+RESERVE_BYTES = MARGIN_BYTES
+"""Where no space can be reserved ahead (see :mod:`._reserve`): space a
+block write leaves free on the file system (256 KiB), so the file can still
+be closed: HDF5 needs room for its own metadata, and a write that fails for
+lack of space leaves its library unable to close the file."""
 
 
 def _free_bytes(dset: h5py.Dataset) -> Optional[int]:
@@ -34,6 +36,12 @@ def _free_bytes(dset: h5py.Dataset) -> Optional[int]:
         return shutil.disk_usage(path).free
     except (OSError, ValueError):
         return None  # unknown (a driver without a path): let HDF5 try
+
+
+def _chunk_bytes(dset: h5py.Dataset) -> int:
+    """Bytes of one chunk of ``dset`` (0 if it is not chunked)."""
+    chunks = dset.chunks
+    return 0 if chunks is None else int(np.prod(chunks)) * dset.dtype.itemsize
 
 
 def _disk_full(dset: h5py.Dataset, k: int, nbytes: int, free: int) -> OSError:
@@ -92,6 +100,7 @@ class DatasetSink:
         "step",
         "regular",
         "where",
+        "_chunk_bytes",
     )
 
     def __init__(
@@ -110,6 +119,9 @@ class DatasetSink:
         self.step: Optional[int] = None
         self.regular = True
         self.where = f"dataset '{dset.name}' in file {dset.file.filename}"
+        self._chunk_bytes = sum(
+            _chunk_bytes(d) for d in (dset, labels) if d is not None
+        )
 
     def __call__(self, rows: np.ndarray, labels: Any = None) -> None:
         n, k = self.n_rows, len(rows)
@@ -120,12 +132,7 @@ class DatasetSink:
                 "returns, not in the model), so they are lost"
             )
         nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
-        # HDF5 keeps written chunks in its cache until the file is flushed:
-        # what was handed over since then may still need the disk, too.
-        unflushed = self._flusher.unflushed if self._flusher else 0
-        free = _free_bytes(self.dset)
-        if free is not None and free < unflushed + nbytes + RESERVE_BYTES:
-            raise _disk_full(self.dset, k, unflushed + nbytes, free)
+        self._check_space(k, nbytes)
         try:
             self.dset.resize(n + k, axis=0)
             self.dset[n : n + k] = rows
@@ -141,6 +148,24 @@ class DatasetSink:
         if self._flusher is not None:
             self._flusher.unflushed += nbytes
             self._flusher.flush_if_due()
+
+    def _check_space(self, k: int, nbytes: int) -> None:
+        """Raise the disk-full error unless ``k`` rows of ``nbytes`` fit."""
+        reserve = self._flusher.reserve if self._flusher else None
+        if reserve is not None and reserve.active:
+            # A partly filled chunk takes its whole size on disk.
+            reserve.claim(
+                nbytes + self._chunk_bytes,
+                lambda: f"{k} rows of dataset '{self.dset.name}' "
+                f"({nbytes} bytes)",
+            )
+            return
+        # HDF5 keeps written chunks in its cache until the file is flushed:
+        # what was handed over since then may still need the disk, too.
+        unflushed = self._flusher.unflushed if self._flusher else 0
+        free = _free_bytes(self.dset)
+        if free is not None and free < unflushed + nbytes + RESERVE_BYTES:
+            raise _disk_full(self.dset, k, unflushed + nbytes, free)
 
     def _shrink(self, n: int) -> None:
         """Make the datasets claim only the ``n`` rows written before."""

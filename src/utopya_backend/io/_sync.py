@@ -14,6 +14,7 @@ from typing import Any, Callable, List
 import h5py
 
 from .. import _impl
+from ._reserve import DiskReserve
 
 __all__ = ["INTERVAL_NS", "FileFlusher", "OutputSync"]
 
@@ -24,20 +25,26 @@ INTERVAL_NS = 1_000_000_000
 class FileFlusher:
     """Flush one HDF5 file, at most once per interval when asked to."""
 
-    __slots__ = ("_file", "last_ns", "unflushed")
+    __slots__ = ("_file", "last_ns", "unflushed", "reserve")
 
     def __init__(self, h5file: h5py.File) -> None:
         self._file = h5file
         self.last_ns: int = _impl.monotonic_ns()
         self.unflushed = 0
         """Bytes written into the file since the last flush."""
+        self.reserve = DiskReserve(h5file)
+        """Space allocated ahead of the writes (:mod:`._reserve`)."""
 
-    def flush(self, now: int = -1) -> None:
-        """Flush now."""
-        if self._file.id.valid:
+    def flush(self, now: int = -1, *, renew: bool = True) -> None:
+        """Flush now; then renew the disk reserve unless ``renew`` is false
+        (at the end of the output)."""
+        valid = self._file.id.valid
+        if valid:
             self._file.flush()
             self.unflushed = 0
         self.last_ns = _impl.monotonic_ns() if now < 0 else now
+        if valid and renew:
+            self.reserve.flushed()  # "Disk full" if it cannot
 
     def flush_if_due(self) -> None:
         """Flush if the interval has passed since the last flush."""
@@ -95,7 +102,7 @@ class OutputSync:
                 first = first or exc
         self._finishers = []
         try:
-            self.flusher.flush()
+            self.flusher.flush(renew=False)
         except Exception as exc:
             first = first or exc
         if first is not None:

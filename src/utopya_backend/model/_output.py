@@ -109,6 +109,9 @@ class OutputMixin(_ModelState):
             log.error(
                 "Closing HDF5 file failed, got %s: %s", type(exc).__name__, exc
             )
+        output = getattr(self, "_output", None)
+        if output is not None and not f.id.valid:
+            output.flusher.reserve.release()  # the space reserved ahead
 
     def _finish_output(self) -> None:
         """Write every pending row, finish the datasets, flush the file.

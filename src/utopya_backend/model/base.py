@@ -103,6 +103,7 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         self._h5file = self._setup_output_file()
         self._output = OutputSync(self._h5file)
         try:
+            self._output.sync()  # a valid file, and the disk reserve
             self._h5group = self._setup_output_group()
             self._parse_root_cfg(**self._root_cfg)
             cfg = self._root_cfg[self._name]
@@ -343,8 +344,18 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
     def _invoke_setup(self) -> None:
         self.log.info("Invoking model setup ...")
         self.setup(**self._cfg)
+        # From here on the file is readable at every moment, even after a
+        # SIGKILL: flush what setup made, and then the initial write.
+        self._sync_output()
         self._setup_finished()
+        self._sync_output()
         self.log.info("Model setup finished.")
+
+    def _sync_output(self) -> None:
+        """Write pending rows and flush the file (if it is still open)."""
+        f = self._h5file
+        if self._output is not None and f is not None and f.id.valid:
+            self._output.sync()
 
     def _invoke_prolog(self) -> None:
         self.prolog()

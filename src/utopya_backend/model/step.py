@@ -14,6 +14,7 @@ from ..io._layout import (
     planned_labels,
     start_and_step_coords,
 )
+from ..io._reserve import ReservedDataset
 from . import _config
 from ._run import _quiet_below
 from ._writeplan import WritePlan, in_write_data, write_plan
@@ -246,7 +247,10 @@ class StepwiseModel(BaseModel):
             finish = planned_labels(dset, f"{name}_time", plan.times())
             if self._output is not None:
                 self._output.add(None, finish)
-        return dset
+        if self._output is None:
+            return dset
+        # Its growth claims disk space first: "Disk full", never a crash.
+        return ReservedDataset(dset, self._output.flusher.reserve)
 
     def _ts_writer_plan(self) -> Tuple[Optional[int], Optional[tuple], str]:
         # One row per planned write, labelled with the write times as
