@@ -100,13 +100,13 @@ def test_hdf5_layout_stepwise(make_cfg):
         np.testing.assert_allclose(
             total[:], list(m.elapsed.values()), rtol=1e-6
         )
-        # times 3, 6, ..., 30: the initial write is not timed (as in the
-        # original), so it has no row
-        assert cum.shape == (10, 4)
+        # times 0, 3, ..., 30: the initial write is not timed (as in the
+        # original) but has its row (the original's has none)
+        assert cum.shape == (11, 4)
         assert list(cum.attrs["dim_names"]) == ["n_iterations", "label"]
         assert labels(cum) == list(DEFAULT_TIMERS_CUMULATIVE)
         assert cum.attrs["coords_mode__n_iterations"] == "start_and_step"
-        assert cum.attrs["coords__n_iterations"].tolist() == [3, 3]
+        assert cum.attrs["coords__n_iterations"].tolist() == [0, 3]
         assert np.all(np.diff(cum[:], axis=0) >= 0)
         # The last row is taken at the last write: the timers that do not
         # run after it equal their totals; full_iteration goes on a little

@@ -16,3 +16,4 @@ cdef class IterationTimers:
 
     cdef int64_t now(self) except? -1 nogil
     cdef int timed_write(self, object write_func, int64_t n_iterations) except -1
+    cdef int record_row(self, int64_t t1, int64_t n_iterations) except -1

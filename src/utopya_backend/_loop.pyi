@@ -29,7 +29,10 @@ class IterationTimers:
         rows: Optional[RowBuffer] = ...,
     ) -> None: ...
     def write(
-        self, write_func: Callable[[], Any], n_iterations: int
+        self,
+        write_func: Callable[[], Any],
+        n_iterations: int,
+        timed: bool = ...,
     ) -> None: ...
 
 class LoopPlan:

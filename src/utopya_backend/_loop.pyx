@@ -72,12 +72,19 @@ cdef class IterationTimers:
                          int64_t n_iterations) except -1:
         cdef int64_t t0 = self.now()
         cdef int64_t t1
-        cdef double *row
-        cdef Py_ssize_t i
         self.write_data._unpause_at(t0)
         write_func()
         t1 = self.now()
         self.write_data._pause_at(t1)
+        if self.record_row(t1, n_iterations):
+            # The block write belongs to this data write, too.
+            self.write_data._elapsed_ns += self.now() - t1
+        return 0
+
+    cdef int record_row(self, int64_t t1, int64_t n_iterations) except -1:
+        """Record the columns at ``t1`` as a row; 1 if that wrote a block."""
+        cdef double *row
+        cdef Py_ssize_t i
         if self.rows is None:
             return 0
         row = <double *>self.rows._slot()
@@ -85,15 +92,17 @@ cdef class IterationTimers:
             row[i] = _ns_to_seconds(
                 (<Timer>self.columns[i])._elapsed_ns_at(t1)
             )
-        if self.rows._commit(n_iterations):
-            # The block write belongs to this data write, too.
-            self.write_data._elapsed_ns += self.now() - t1
-        return 0
+        return 1 if self.rows._commit(n_iterations) else 0
 
-    def write(self, write_func, n_iterations):
-        """Call ``write_func()`` under the ``write_data`` timer and record
-        a row labelled ``n_iterations``."""
-        self.timed_write(write_func, n_iterations)
+    def write(self, write_func, n_iterations, timed=True):
+        """Call ``write_func()`` and record a row labelled ``n_iterations``;
+        the call is timed as ``write_data`` unless ``timed`` is false (a
+        StepwiseModel's initial write, untimed as in the original)."""
+        if timed:
+            self.timed_write(write_func, n_iterations)
+            return
+        write_func()
+        self.record_row(self.now(), n_iterations)
 
 
 @cython.embedsignature(False)

@@ -82,24 +82,39 @@ class IterationTimers:
     def _now(self) -> int:
         return self._full_iteration._now()
 
-    def write(self, write_func: Callable[[], Any], n_iterations: int) -> None:
-        """Call ``write_func()`` under the ``write_data`` timer and record
-        a row labelled ``n_iterations``."""
+    def write(
+        self,
+        write_func: Callable[[], Any],
+        n_iterations: int,
+        timed: bool = True,
+    ) -> None:
+        """Call ``write_func()`` and record a row labelled ``n_iterations``;
+        the call is timed as ``write_data`` unless ``timed`` is false (a
+        StepwiseModel's initial write, untimed as in the original)."""
+        if not timed:
+            write_func()
+            self._record_row(self._now(), n_iterations)
+            return
         timer = self.write_data
         timer._unpause_at(self._now())
         write_func()
         t1 = self._now()
         timer._pause_at(t1)
+        if self._record_row(t1, n_iterations):
+            # The block write belongs to this data write, too.
+            timer._elapsed_ns += self._now() - t1
+
+    def _record_row(self, t1: int, n_iterations: int) -> bool:
+        """Record the columns at ``t1`` as a row; True if that wrote a
+        block."""
         rows = self.rows
         if rows is None:
-            return
+            return False
         k = rows._slot()
         rows._block[k] = [
             _ns_to_seconds(t._elapsed_ns_at(t1)) for t in self.columns
         ]
-        if rows._commit(n_iterations):
-            # The block write belongs to this data write, too.
-            timer._elapsed_ns += self._now() - t1
+        return bool(rows._commit(n_iterations))
 
 
 class LoopPlan:

@@ -369,11 +369,11 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         a subclass or mixin overrides it."""
         self._timed_write()
 
-    def _timed_write(self) -> None:
-        """Write data under the iteration timers, if any, recording a
-        benchmark row."""
+    def _timed_write(self, timed: bool = True) -> None:
+        """Write data under the iteration timers, if any (untimed if
+        ``timed`` is false), recording a benchmark row."""
         timers = self._iteration_timers()
         if timers is None:
             self.write_data()
         else:
-            timers.write(self.write_data, self._n_iterations)
+            timers.write(self.write_data, self._n_iterations, timed)

@@ -140,8 +140,9 @@ class StepwiseModel(BaseModel):
             self.log.info("Writing initial state ...")
             # Not through _invoke_write_data and not timed: as in the
             # original, the write_data timer and its overrides see the
-            # loop's writes only.
-            self.write_data()
+            # loop's writes only. Its benchmark row is recorded, so that
+            # there is one row per data write.
+            self._timed_write(timed=False)
         self._initial_done = True
         super()._setup_finished()
 
