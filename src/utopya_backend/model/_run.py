@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .. import _impl
-from ..signal import SIGNAL_INFO
+from ..signal import SIGNAL_FLAG, SIGNAL_INFO
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._loop_py import IterationTimers
@@ -91,7 +91,9 @@ class RunLoopMixin(_ModelState):
             check_signals=self._check_signals,
             check_signals_always=over("_check_signals"),
             signal_info=SIGNAL_INFO,
+            signal_flag=SIGNAL_FLAG,
             timers=self._iteration_timers(),
+            counters=self._counters,
         )
         self._plan_steps(plan)
         return plan
