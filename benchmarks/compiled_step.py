@@ -26,9 +26,9 @@ import time
 from typing import Any, Callable, Dict, List
 
 import yaml
-from utopya_backend.cstep import _bare_loop, _call_floor, _CountStep
 
 from utopya_backend import ModelBenchmarkMixin, StepwiseModel, _impl
+from utopya_backend.cstep import _bare_loop, _call_floor, _CountStep
 
 QUICK = "--quick" in sys.argv
 N = 200_000 if QUICK else 2_000_000

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
 from _models import Walker
 
 from utopya_backend.signal import SIGNAL_FLAG, SIGNAL_INFO
@@ -54,8 +55,6 @@ def test_a_run_continues_from_the_counters(impl):
 
 
 def test_counters_and_flag_are_checked_with_the_same_text(impl):
-    import pytest
-
     with pytest.raises(TypeError, match="counters must be LoopCounters"):
         impl.loop.LoopPlan(model=None, counters=object())
     with pytest.raises(TypeError, match="signal_flag must be a non-empty"):
@@ -106,3 +105,15 @@ def test_time_and_n_iterations_read_the_counters(use_impl, make_cfg):
     assert (m.time, m.n_iterations) == (m._counters.time, 6)
     m._time = 2  # as subclasses of the original package do
     assert m.time == 2 and m._counters.time == 2
+
+
+def test_a_pure_python_install_says_the_interface_needs_the_compiled_core():
+    import importlib.util
+    import os
+
+    import utopya_backend
+
+    stub = os.path.join(os.path.dirname(utopya_backend.__file__), "cstep.py")
+    spec = importlib.util.spec_from_file_location("_cstep_stub", stub)
+    with pytest.raises(ImportError, match="needs the compiled core"):
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))

@@ -32,6 +32,12 @@ cdef enum:
     SPAN_HI_NS = 500000
 
 
+ctypedef struct _Clock:
+    int64_t deadline  # the next deadline (ns, default clock)
+    int64_t stride  # iterations between clock reads
+    int64_t t_read  # the last reading
+
+
 cdef extern from "Python.h":
     # Runs the Python-level handlers of signals that arrived; -1 if one
     # raised. Cheap when nothing arrived (one atomic read).
@@ -263,9 +269,17 @@ def run_iterations(LoopPlan plan not None):
         to_write = write_every - (
             (<uint64_t>step - <uint64_t>write_start) % <uint64_t>write_every
         )
-    cdef int64_t deadline = plan.deadline_ns
-    cdef int64_t stride = 1, left = 1, t_read = 0
+    cdef _Clock clock
+    clock.deadline, clock.stride, clock.t_read = plan.deadline_ns, 1, 0
+    cdef int64_t left = 1
     cdef bint always_check = plan.check_signals_always
+    # The step's end reading ends the iteration, too, when no hook ran
+    # after the step: one clock read per timed iteration instead of two.
+    cdef bint hooked, hooks_after = (
+        not reuse_t or not stepwise or always_check
+        or plan.trigger_monitor is not None
+        or plan.show_info is not None or plan.post_iterate is not None
+    )
     should_iterate, iterate = plan.should_iterate, plan.iterate
     should_write, write_data = plan.should_write, plan.write_data
     pre_iterate, post_iterate = plan.pre_iterate, plan.post_iterate
@@ -276,6 +290,18 @@ def run_iterations(LoopPlan plan not None):
     cdef unsigned char *flag = &flag_view[0]
     if signal_info.get("got_signal"):
         flag[0] = 1  # recorded before the run: noticed in its first check
+
+    if (
+        cstep is not None and not timed and not mirror and not always_check
+        and pre_iterate is None and post_iterate is None
+        and show_info is None and trigger_monitor is None
+    ):
+        # Nothing but the step, writes, deadlines and signals: a short loop
+        # the compiler keeps in registers.
+        return _run_cstep(
+            cstep, counters, step, num_steps, n, to_write, write_every,
+            write_data, &clock, on_deadline, check_signals, signal_info, flag,
+        )
 
     while True:
         if stepwise:
@@ -311,6 +337,7 @@ def run_iterations(LoopPlan plan not None):
         if timed:
             t = timers.now()
             timers.model_iteration._pause_at(t)
+        hooked = hooks_after
         n += 1
         counters.n_iterations = n
         if mirror:
@@ -319,18 +346,14 @@ def run_iterations(LoopPlan plan not None):
         if trigger_monitor is not None:
             trigger_monitor()
         if reuse_t:
-            if t >= deadline:
-                deadline = on_deadline(t)
+            if t >= clock.deadline:
+                clock.deadline = on_deadline(t)
+                hooked = True
         else:
             left -= 1
             if left == 0:
-                t = ub_monotonic_ns()
-                stride = _next_stride(stride, t - t_read)
-                if t >= deadline:
-                    deadline = on_deadline(t)
-                    stride = 1  # look closely again after a deadline
-                left = stride
-                t_read = t
+                _tick(&clock, on_deadline)
+                left = clock.stride
 
         if stepwise:
             to_write -= 1
@@ -340,6 +363,7 @@ def run_iterations(LoopPlan plan not None):
         else:
             do_write = should_write()
         if do_write:
+            hooked = True
             if time_writes:
                 timers.timed_write(write_data, n)
             else:
@@ -348,26 +372,77 @@ def run_iterations(LoopPlan plan not None):
         if show_info is not None:
             show_info()
 
-        # The one place signals are checked. A compiled step runs no Python
-        # code, so the handlers are run here; they set the flag.
-        PyErr_CheckSignals()
-        if always_check or flag[0]:
-            if always_check or signal_info["got_signal"]:
-                code = check_signals()
-                if code is not None:
-                    return _stop(timers, code)
-            else:
-                flag[0] = 0  # the record was reset since the handler ran
+        if _signal_pending(always_check, flag, signal_info):
+            hooked = True
+            code = check_signals()
+            if code is not None:
+                return _stop(timers, code)
 
         if post_iterate is not None:
             post_iterate()
 
         if timed:
-            t_end = timers.now()
+            t_end = timers.now() if hooked else t
             have_t = True
             timers.full_iteration._pause_at(t_end)
 
     return None
+
+
+cdef object _run_cstep(
+    CStep cstep, _LoopCounters counters, int64_t step, int64_t num_steps,
+    int64_t n, uint64_t to_write, int64_t write_every, object write_data,
+    _Clock *clock, object on_deadline, object check_signals,
+    dict signal_info, unsigned char *flag,
+):
+    """The loop of ``run_iterations`` for a compiled step with no hooks."""
+    cdef int64_t left = 1
+    while step < num_steps:
+        cstep.step()
+        step += 1
+        n += 1
+        counters.time = step
+        counters.n_iterations = n
+        left -= 1
+        if left == 0:
+            _tick(clock, on_deadline)
+            left = clock.stride
+        to_write -= 1
+        if to_write == 0:
+            to_write = write_every
+            write_data()
+        if _signal_pending(False, flag, signal_info):
+            code = check_signals()
+            if code is not None:
+                return code
+    return None
+
+
+cdef inline bint _signal_pending(
+    bint always_check, unsigned char *flag, dict signal_info
+) except -1:
+    # The one place signals are noticed: whether to ask check_signals. A
+    # compiled step runs no Python code, so the handlers are run here;
+    # they set the flag after the record.
+    PyErr_CheckSignals()
+    if always_check:
+        return True
+    if flag[0]:
+        if signal_info["got_signal"]:
+            return True
+        flag[0] = 0  # the record was reset since the handler ran
+    return False
+
+
+cdef int _tick(_Clock *clock, object on_deadline) except -1:
+    # A strided clock read: call on_deadline if due, adapt the stride.
+    cdef int64_t t = ub_monotonic_ns()
+    clock.stride = _next_stride(clock.stride, t - clock.t_read)
+    if t >= clock.deadline:
+        clock.deadline = on_deadline(t)
+        clock.stride = 1  # look closely again after a deadline
+    clock.t_read = t
+    return 0
 
 
 cdef inline int64_t _next_stride(int64_t stride, int64_t span) noexcept:

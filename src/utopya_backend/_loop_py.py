@@ -233,6 +233,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
     )
     n = counters.n_iterations
     t = t_end = 0
+    hooked = True
     have_t = False
     timers: Any = plan.timers
     timed = timers is not None
@@ -253,6 +254,16 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
     stride = left = 1
     t_read = 0
     always_check = plan.check_signals_always
+    # As in the C version: one clock read per timed iteration when no hook
+    # ran after the step.
+    hooks_after = (
+        not reuse_t
+        or not stepwise
+        or always_check
+        or plan.trigger_monitor is not None
+        or plan.show_info is not None
+        or plan.post_iterate is not None
+    )
     should_iterate = cast(_Call, plan.should_iterate)
     iterate = cast(_Call, plan.iterate)
     should_write = cast(_Call, plan.should_write)
@@ -304,6 +315,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
         if timed:
             t = now()
             inner._pause_at(t)
+        hooked = hooks_after
         n += 1
         counters.n_iterations = n
         if mirror:
@@ -316,6 +328,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
         if reuse_t:
             if t >= deadline:
                 deadline = on_deadline(t)
+                hooked = True
         else:
             left -= 1
             if left == 0:
@@ -334,6 +347,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
         else:
             do_write = should_write()
         if do_write:
+            hooked = True
             if time_writes:
                 timers.write(write_data, n)
             else:
@@ -345,6 +359,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
         # As in the C version: the one place signals are checked.
         if always_check or flag[0]:
             if always_check or signal_info["got_signal"]:
+                hooked = True
                 code = check_signals()
                 if code is not None:
                     return _stop(timers, code)
@@ -355,7 +370,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
             post_iterate()
 
         if timed:
-            t_end = now()
+            t_end = now() if hooked else t
             have_t = True
             full._pause_at(t_end)
 

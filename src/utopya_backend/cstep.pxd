@@ -16,6 +16,11 @@ The run loop calls ``step`` through the vtable: no Python call per step.
 
 from libc.stdint cimport int64_t
 
+from ._rowbuffer cimport RowBuffer
+# Benchmark timers at C level: ``t.c_unpause()`` / ``t.c_pause()`` (nogil)
+# on a model's ``timers[name]``.
+from ._timing cimport Timer
+
 
 cdef class LoopCounters:
     # The model's ``time`` and ``n_iterations``; the run loop keeps them
@@ -32,3 +37,20 @@ cdef class CStep:
     # One model step; return 0, or raise (the run ends as a Python step's
     # exception ends it).
     cdef int step(self) except -1
+
+
+cdef class RowWriter:
+    # Appends to a model's time-series writer (``create_ts_writer``) from
+    # C: the same buffer, labels, row limit and file as its ``append``.
+    cdef RowBuffer buffer
+    cdef readonly object name
+    cdef bint _scalar_f8, _scalar_f4, _rows_f4
+    # Values per row if the rows are float64 or float32, else -1.
+    cdef Py_ssize_t _n
+
+    # One scalar row (a float32 or float64 series).
+    cdef int append_double(self, double value) except -1
+    # One row of n values (the row's size; float64 or float32 rows).
+    cdef int append_row(self, const double *values, Py_ssize_t n) except -1
+    # The same from a typed memoryview.
+    cdef int append_view(self, const double[::1] values) except -1

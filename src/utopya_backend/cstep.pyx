@@ -7,14 +7,18 @@ vtable; the pure-Python twin loop calls the step object instead.
 """
 
 from libc.stdint cimport int64_t
+from libc.string cimport memcpy
 
+from ._rowbuffer cimport RowBuffer
 from ._timing cimport ub_monotonic_ns
+
+import numpy as np
 
 
 cdef extern from "<signal.h>" nogil:
     int raise_signal "raise" (int signum)
 
-__all__ = ["CStep", "LoopCounters"]
+__all__ = ["CStep", "LoopCounters", "RowWriter"]
 
 
 cdef class LoopCounters:
@@ -61,6 +65,102 @@ cdef class CStep:
     def _bind(self, LoopCounters counters not None):
         """Share the counters of the model whose loop runs this step."""
         self.counters = counters
+
+
+cdef class RowWriter:
+    """RowWriter(writer)
+--
+
+    C-level appends to a time-series writer (``model.create_ts_writer``)
+    of the compiled core: rows go to the same buffer, with the same labels,
+    row limit and file, as ``writer.append``'s.
+    """
+
+    def __init__(self, writer):
+        cdef RowBuffer buffer
+        obj = getattr(writer, "_buffer", writer)
+        if not isinstance(obj, RowBuffer):
+            raise TypeError(
+                f"RowWriter needs a time-series writer of the compiled "
+                f"core, got {writer!r}"
+            )
+        buffer = obj
+        self.buffer = buffer
+        self.name = buffer._name
+        dtype = np.dtype(buffer._dtype)
+        scalar = buffer._row_shape == ()
+        self._scalar_f8 = scalar and dtype == np.float64
+        self._scalar_f4 = scalar and dtype == np.float32
+        self._rows_f4 = dtype == np.float32
+        self._n = (
+            int(np.prod(buffer._row_shape))
+            if dtype == np.float64 or self._rows_f4 else -1
+        )
+
+    cdef int append_double(self, double value) except -1:
+        cdef int64_t label
+        cdef char *dst
+        if not (self._scalar_f8 or self._scalar_f4):
+            self._wrong_row("a double")
+        label = self.buffer._label()
+        dst = self.buffer._slot()
+        if self._scalar_f8:
+            (<double *>dst)[0] = value
+        else:
+            (<float *>dst)[0] = <float>value
+        self.buffer._commit(label)
+        return 0
+
+    cdef int append_row(self, const double *values, Py_ssize_t n) except -1:
+        cdef int64_t label
+        cdef char *dst
+        cdef Py_ssize_t i
+        if n != self._n:
+            self._wrong_row(f"{n} doubles")
+        label = self.buffer._label()
+        dst = self.buffer._slot()
+        if self._rows_f4:
+            for i in range(n):
+                (<float *>dst)[i] = <float>values[i]
+        elif n:
+            memcpy(dst, values, n * sizeof(double))
+        self.buffer._commit(label)
+        return 0
+
+    cdef int append_view(self, const double[::1] values) except -1:
+        return self.append_row(&values[0] if values.shape[0] else NULL,
+                               values.shape[0])
+
+    def _wrong_row(self, what):
+        raise ValueError(
+            f"Cannot append {what} to {self.name}: its rows have shape "
+            f"{self.buffer._row_shape} and dtype {self.buffer._dtype}"
+        )
+
+    def __len__(self):
+        return len(self.buffer)
+
+
+cdef class _AppendStep(CStep):
+    """_AppendStep(scalar, row)
+--
+
+    A step for tests: appends ``time / 2`` to RowWriter ``scalar`` and
+    ``[time, -time]`` to RowWriter ``row`` (time before the step).
+    """
+
+    cdef RowWriter scalar, row
+
+    def __init__(self, RowWriter scalar not None, RowWriter row not None):
+        self.scalar, self.row = scalar, row
+
+    cdef int step(self) except -1:
+        cdef double t = <double>self.counters.time
+        cdef double pair[2]
+        self.scalar.append_double(t / 2)
+        pair[0], pair[1] = t, -t
+        self.row.append_row(pair, 2)
+        return 0
 
 
 cdef class _CountStep(CStep):
