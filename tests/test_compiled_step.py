@@ -148,3 +148,94 @@ def test_the_interface_is_installed_for_cimport():
 
     here = os.path.dirname(cstep.__file__)
     assert os.path.isfile(os.path.join(here, "cstep.pxd"))
+
+
+# .. Step functions: capsules, __pyx_capi__, numba ............................
+
+
+def _counting_model(make_cfg, source, n=5):
+    cls = type("F", (CWalker,), dict(step=source))
+    return cls(cfg_file_path=make_cfg(num_steps=n))
+
+
+def test_a_capsule_step_is_called_with_its_user_data(use_impl, make_cfg):
+    count = np.zeros(1, dtype=np.int64)
+    step = cstep.FuncStep(cstep._demo_capsule(), user_data=count)
+    m = _counting_model(make_cfg, step, n=6)
+    assert m.run() == 0
+    assert count[0] == 6 and (m.time, m.n_iterations) == (6, 6)
+
+
+def test_a_pyx_capi_function_is_a_step(use_impl, make_cfg):
+    count = np.zeros(1, dtype=np.int64)
+    step = cstep.FuncStep((cstep, "_demo_count"), user_data=count)
+    assert _counting_model(make_cfg, step, n=4).run() == 0
+    assert count[0] == 4
+
+
+def test_a_bare_capsule_is_resolved_when_the_run_starts(use_impl, make_cfg):
+    import ctypes
+
+    calls = []
+    proto = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+    func = proto(lambda data: calls.append(data) or 0)
+    new = ctypes.pythonapi.PyCapsule_New
+    new.restype = ctypes.py_object
+    new.argtypes = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)
+    capsule = new(ctypes.cast(func, ctypes.c_void_p), b"int (void *)", None)
+    assert _counting_model(make_cfg, capsule, n=3).run() == 0
+    assert calls == [None] * 3
+
+
+def test_a_failing_step_function_ends_the_run(use_impl, make_cfg):
+    import ctypes
+
+    proto = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+    func = proto(lambda data: 7)
+    new = ctypes.pythonapi.PyCapsule_New
+    new.restype = ctypes.py_object
+    new.argtypes = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)
+    capsule = new(ctypes.cast(func, ctypes.c_void_p), b"int (void *)", None)
+    m = _counting_model(make_cfg, cstep.FuncStep(capsule))
+    with pytest.raises(RuntimeError, match="returned 7"):
+        m.run()
+    assert m.n_iterations == 0
+
+
+@pytest.mark.parametrize(
+    "source, error, text",
+    [
+        (object(), TypeError, "Cannot make a C step of"),
+        ((cstep, "nope"), ValueError, "exports no C function 'nope'"),
+    ],
+)
+def test_a_step_source_that_is_no_c_function_is_named(source, error, text):
+    with pytest.raises(error, match=text):
+        cstep.FuncStep(source)
+
+
+def test_a_capsule_of_another_signature_is_refused():
+    import ctypes
+
+    new = ctypes.pythonapi.PyCapsule_New
+    new.restype = ctypes.py_object
+    new.argtypes = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)
+    capsule = new(1, b"double (double)", None)
+    with pytest.raises(ValueError, match="must be named 'int \\(void \\*\\)'"):
+        cstep.FuncStep(capsule)
+
+
+def test_a_numba_cfunc_is_a_step(use_impl, make_cfg):
+    numba = pytest.importorskip("numba")
+    from numba import types
+
+    @numba.cfunc(types.int32(types.voidptr))
+    def count(data):
+        arr = numba.carray(data, (1,), dtype=np.int64)
+        arr[0] += 1
+        return 0
+
+    counter = np.zeros(1, dtype=np.int64)
+    step = cstep.FuncStep(count, user_data=counter)
+    assert _counting_model(make_cfg, step, n=5).run() == 0
+    assert counter[0] == 5

@@ -17,6 +17,7 @@ from .cstep cimport LoopCounters as _LoopCounters
 from ._checks import check_iteration_timers as _check_iteration_timers
 from ._checks import check_loop_plan, check_loop_state
 from .cstep import LoopCounters
+from .cstep import as_step as _as_step
 
 __all__ = ["IterationTimers", "LoopCounters", "LoopPlan", "run_iterations"]
 
@@ -254,9 +255,10 @@ def run_iterations(LoopPlan plan not None):
     cdef bint reuse_t = timed and timers.full_iteration._time_func is None
     perform_step = plan.perform_step
     cdef bint stepwise = perform_step is not None
-    cdef CStep cstep = None
-    if isinstance(perform_step, CStep):
-        cstep = perform_step
+    # A CStep, a C function (capsule, numba cfunc) as a FuncStep, or None:
+    # a Python step.
+    cdef CStep cstep = _as_step(perform_step) if stepwise else None
+    if cstep is not None:
         cstep.counters = counters
     cdef int64_t step = plan.time, num_steps = plan.num_steps
     cdef int64_t write_start = plan.write_start, write_every = plan.write_every

@@ -245,8 +245,12 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
     # ones it reaches); typed by casts, so the timed loop is unchanged.
     perform_step = cast(_Call, plan.perform_step)
     stepwise = perform_step is not None
-    # A compiled step (cstep.CStep) is called through Python here; its own
-    # counters are kept up to date, too.
+    # A compiled step (cstep.CStep, or a C function made one) is called
+    # through Python here; its own counters are kept up to date, too.
+    if stepwise and _is_c_function(perform_step):
+        from .cstep import as_step
+
+        perform_step = as_step(perform_step)
     step_counters = getattr(perform_step, "counters", None)
     step, num_steps = plan.time, plan.num_steps
     write_start, write_every = plan.write_start, plan.write_every
@@ -375,6 +379,13 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
             full._pause_at(t_end)
 
     return None
+
+
+def _is_c_function(obj: Any) -> bool:
+    # What cstep.as_step turns into a FuncStep: a capsule, a numba cfunc.
+    return type(obj).__name__ == "PyCapsule" or all(
+        hasattr(obj, a) for a in ("address", "ctypes", "_sig")
+    )
 
 
 def _next_stride(stride: int, span: int) -> int:

@@ -54,3 +54,22 @@ cdef class RowWriter:
     cdef int append_row(self, const double *values, Py_ssize_t n) except -1
     # The same from a typed memoryview.
     cdef int append_view(self, const double[::1] values) except -1
+
+
+# A step as a C function: returns 0, or nonzero after setting a Python
+# exception (or without one: the loop raises RuntimeError naming the code).
+ctypedef int (*step_func)(void *user_data) noexcept
+
+
+cdef class FuncStep(CStep):
+    # A step_func and its user data, resolved once from a PyCapsule, a
+    # Cython module's __pyx_capi__ entry or a numba cfunc.
+    cdef step_func func
+    cdef void *user_data
+    cdef readonly object source
+    # What keeps user_data alive (a buffer, a capsule).
+    cdef object _keep
+
+
+# For tests: counts in the int64 at user_data (exported in __pyx_capi__).
+cdef int _demo_count(void *user_data) noexcept

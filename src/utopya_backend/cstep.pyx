@@ -8,6 +8,7 @@ vtable; the pure-Python twin loop calls the step object instead.
 
 from libc.stdint cimport int64_t
 from libc.string cimport memcpy
+from cpython.exc cimport PyErr_Occurred
 
 from ._rowbuffer cimport RowBuffer
 from ._timing cimport ub_monotonic_ns
@@ -18,7 +19,18 @@ import numpy as np
 cdef extern from "<signal.h>" nogil:
     int raise_signal "raise" (int signum)
 
-__all__ = ["CStep", "LoopCounters", "RowWriter"]
+from cpython.pycapsule cimport (
+    PyCapsule_CheckExact,
+    PyCapsule_GetContext,
+    PyCapsule_GetName,
+    PyCapsule_GetPointer,
+    PyCapsule_New,
+)
+
+__all__ = ["CStep", "FuncStep", "LoopCounters", "RowWriter", "as_step"]
+
+STEP_SIGNATURE = "int (void *)"
+"""The C signature of a step function: ``int step(void *user_data)``."""
 
 
 cdef class LoopCounters:
@@ -139,6 +151,112 @@ cdef class RowWriter:
 
     def __len__(self):
         return len(self.buffer)
+
+
+cdef class FuncStep(CStep):
+    """FuncStep(source, user_data=None)
+--
+
+    A step that is a C function ``int step(void *user_data)`` (0 on
+    success), resolved once to a function pointer from ``source``:
+
+    - a PyCapsule named ``"int (void *)"`` (its context is the user data
+      unless ``user_data`` is given), e.g. from ``__pyx_capi__`` of a Cython
+      module or a ``scipy.LowLevelCallable``'s ``function``;
+    - ``(module, name)``: the entry ``name`` of ``module.__pyx_capi__``;
+    - a numba ``cfunc`` with signature ``int32(voidptr)``.
+
+    ``user_data``: None, an int address, or an object with a writable
+    buffer (e.g. a numpy array), which is kept alive.
+    """
+
+    def __init__(self, source, user_data=None):
+        cdef void *ptr = NULL
+        cdef void *ctx = NULL
+        self.source = source
+        if isinstance(source, tuple) and len(source) == 2:
+            module, name = source
+            capi = getattr(module, "__pyx_capi__", None)
+            if not isinstance(capi, dict) or name not in capi:
+                raise ValueError(
+                    f"{getattr(module, '__name__', module)!r} exports no "
+                    f"C function {name!r} (see its __pyx_capi__)"
+                )
+            source = capi[name]
+        if PyCapsule_CheckExact(source):
+            got = PyCapsule_GetName(source)
+            sig = got.decode() if got != NULL else None
+            if sig != STEP_SIGNATURE:
+                raise ValueError(
+                    f"A step capsule must be named {STEP_SIGNATURE!r} (the "
+                    f"C signature), got {sig!r}"
+                )
+            ptr = PyCapsule_GetPointer(source, got)
+            ctx = PyCapsule_GetContext(source)
+            self._keep = source
+        elif hasattr(source, "address") and hasattr(source, "ctypes"):
+            sig = str(getattr(source, "_sig", ""))
+            if sig.replace(" ", "") != "(voidptr,)->int32":
+                raise ValueError(
+                    f"A numba step must be a cfunc with signature "
+                    f"int32(voidptr), got {sig!r}"
+                )
+            ptr = <void *><size_t>source.address
+            self._keep = source
+        else:
+            raise TypeError(
+                f"Cannot make a C step of {source!r}: need a PyCapsule "
+                f"named {STEP_SIGNATURE!r}, (module, name) of a __pyx_capi__ "
+                f"function, or a numba cfunc int32(voidptr)"
+            )
+        if user_data is not None:
+            ctx = _address(user_data)
+            self._keep = (self._keep, user_data)
+        self.func = <step_func>ptr
+        self.user_data = ctx
+
+    cdef int step(self) except -1:
+        cdef int rc = self.func(self.user_data)
+        if rc != 0:
+            if not PyErr_Occurred():
+                raise RuntimeError(
+                    f"The C step {self.source!r} returned {rc}"
+                )
+            return -1
+        return 0
+
+
+cdef void *_address(object data) except? NULL:
+    cdef const unsigned char[::1] view
+    if isinstance(data, int):
+        return <void *><size_t>data
+    view = memoryview(data).cast("B")
+    return <void *>&view[0] if view.shape[0] else NULL
+
+
+def as_step(source):
+    """The step object the run loop calls for ``source`` (a model's
+    ``perform_step``): a CStep as it is, a capsule or numba cfunc as a
+    :class:`FuncStep`, anything else None (a Python call)."""
+    if isinstance(source, CStep):
+        return source
+    if PyCapsule_CheckExact(source) or (
+        hasattr(source, "address") and hasattr(source, "ctypes")
+        and hasattr(source, "_sig")
+    ):
+        return FuncStep(source)
+    return None
+
+
+cdef int _demo_count(void *user_data) noexcept:
+    # A step function for tests: counts in the int64 at user_data.
+    (<int64_t *>user_data)[0] += 1
+    return 0
+
+
+def _demo_capsule():
+    """A capsule of a step function that counts in its user data."""
+    return PyCapsule_New(<void *>_demo_count, b"int (void *)", NULL)
 
 
 cdef class _AppendStep(CStep):
