@@ -239,3 +239,15 @@ def test_a_numba_cfunc_is_a_step(use_impl, make_cfg):
     step = cstep.FuncStep(count, user_data=counter)
     assert _counting_model(make_cfg, step, n=5).run() == 0
     assert counter[0] == 5
+
+
+def test_a_numba_cfunc_of_another_signature_is_refused():
+    numba = pytest.importorskip("numba")
+    from numba import types
+
+    @numba.cfunc(types.float64(types.float64))
+    def half(x):
+        return x / 2
+
+    with pytest.raises(ValueError, match="int32\\(voidptr\\), got"):
+        cstep.FuncStep(half)

@@ -250,7 +250,7 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
     if stepwise and _is_c_function(perform_step):
         from .cstep import as_step
 
-        perform_step = as_step(perform_step)
+        perform_step = cast(_Call, as_step(perform_step))
     step_counters = getattr(perform_step, "counters", None)
     step, num_steps = plan.time, plan.num_steps
     write_start, write_every = plan.write_start, plan.write_every

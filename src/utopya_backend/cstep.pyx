@@ -195,11 +195,15 @@ cdef class FuncStep(CStep):
             ctx = PyCapsule_GetContext(source)
             self._keep = source
         elif hasattr(source, "address") and hasattr(source, "ctypes"):
-            sig = str(getattr(source, "_sig", ""))
-            if sig.replace(" ", "") != "(voidptr,)->int32":
+            sig = getattr(source, "_sig", None)
+            args = tuple(str(a) for a in getattr(sig, "args", ()))
+            if (
+                args not in (("void*",), ("voidptr",))
+                or str(getattr(sig, "return_type", "")) != "int32"
+            ):
                 raise ValueError(
                     f"A numba step must be a cfunc with signature "
-                    f"int32(voidptr), got {sig!r}"
+                    f"int32(voidptr), got {str(sig)!r}"
                 )
             ptr = <void *><size_t>source.address
             self._keep = source
