@@ -8,9 +8,10 @@ Needs Cython, a C compiler and utopya-backend with its compiled core (the
 import os
 import sys
 
-import utopya_backend
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+
+import utopya_backend
 
 here = os.path.dirname(os.path.abspath(__file__))
 os.chdir(here)
