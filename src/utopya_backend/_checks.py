@@ -6,7 +6,7 @@ compiled classes would otherwise raise Cython's own wording).
 
 from __future__ import annotations
 
-from typing import Any, Tuple, Type
+from typing import Any, Tuple, Type, Union
 
 import numpy as np
 
@@ -93,7 +93,9 @@ def check_loop_plan(
 
 
 def check_loop_state(
-    counters_type: type, counters: Any, signal_flag: Any
+    counters_type: Union[type, Tuple[type, ...]],
+    counters: Any,
+    signal_flag: Any,
 ) -> None:
     """Check the ``counters`` and ``signal_flag`` arguments of
     ``LoopPlan``."""

@@ -7,7 +7,7 @@ signal handlers between bytecodes, so no explicit check is needed here.
 from __future__ import annotations
 
 import time as _time
-from typing import Any, Callable, Iterable, Optional, cast
+from typing import Any, Callable, Iterable, Optional, Tuple, cast
 
 from ._checks import check_iteration_timers, check_loop_plan, check_loop_state
 from ._rowbuffer_py import RowBuffer
@@ -124,6 +124,19 @@ class LoopCounters:
         )
 
 
+def _counter_types() -> Tuple[type, ...]:
+    # The compiled core's counters work here, too: a model made while it
+    # was in use runs on this loop when only the loop is swapped.
+    try:
+        from .cstep import LoopCounters as Compiled
+    except ImportError:  # a pure-Python install
+        return (LoopCounters,)
+    return (LoopCounters, Compiled)
+
+
+_COUNTER_TYPES = _counter_types()
+
+
 class LoopPlan:
     """What the run loop calls, and when; built by the model per run.
 
@@ -194,7 +207,7 @@ class LoopPlan:
             write_every=write_every,
             deadline_ns=deadline_ns,
         )
-        check_loop_state(LoopCounters, counters, signal_flag)
+        check_loop_state(_COUNTER_TYPES, counters, signal_flag)
         self.model = model
         self.should_iterate = should_iterate
         self.iterate = iterate
