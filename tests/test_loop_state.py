@@ -117,3 +117,29 @@ def test_a_pure_python_install_says_the_interface_needs_the_compiled_core():
     spec = importlib.util.spec_from_file_location("_cstep_stub", stub)
     with pytest.raises(ImportError, match="needs the compiled core"):
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+@pytest.mark.parametrize("compiled_step", [False, True])
+def test_check_signals_always_may_be_switched_on_mid_run(impl, compiled_step):
+    """As the model does when it is given its own signal record."""
+    if compiled_step:
+        step = pytest.importorskip("utopya_backend.cstep")._CountStep()
+    else:
+        step = lambda: None  # noqa: E731
+
+    def on_deadline(now):
+        plan.check_signals_always = True
+        return 2**62
+
+    plan = _plan(
+        impl.loop,
+        model=None,
+        counters=impl.loop.LoopCounters(),
+        perform_step=step,
+        num_steps=10,
+        on_deadline=on_deadline,
+        deadline_ns=0,  # due in the first iteration
+        check_signals=lambda: 99,
+    )
+    assert impl.loop.run_iterations(plan) == 99
+    assert plan.counters.n_iterations == 1

@@ -274,11 +274,10 @@ def run_iterations(LoopPlan plan not None):
     cdef _Clock clock
     clock.deadline, clock.stride, clock.t_read = plan.deadline_ns, 1, 0
     cdef int64_t left = 1
-    cdef bint always_check = plan.check_signals_always
     # The step's end reading ends the iteration, too, when no hook ran
     # after the step: one clock read per timed iteration instead of two.
     cdef bint hooked, hooks_after = (
-        not reuse_t or not stepwise or always_check
+        not reuse_t or not stepwise
         or plan.trigger_monitor is not None
         or plan.show_info is not None or plan.post_iterate is not None
     )
@@ -294,14 +293,14 @@ def run_iterations(LoopPlan plan not None):
         flag[0] = 1  # recorded before the run: noticed in its first check
 
     if (
-        cstep is not None and not timed and not mirror and not always_check
+        cstep is not None and not timed and not mirror
         and pre_iterate is None and post_iterate is None
         and show_info is None and trigger_monitor is None
     ):
         # Nothing but the step, writes, deadlines and signals: a short loop
         # the compiler keeps in registers.
         return _run_cstep(
-            cstep, counters, step, num_steps, n, to_write, write_every,
+            plan, cstep, counters, step, num_steps, n, to_write, write_every,
             write_data, &clock, on_deadline, check_signals, signal_info, flag,
         )
 
@@ -374,7 +373,7 @@ def run_iterations(LoopPlan plan not None):
         if show_info is not None:
             show_info()
 
-        if _signal_pending(always_check, flag, signal_info):
+        if _signal_pending(plan, flag, signal_info):
             hooked = True
             code = check_signals()
             if code is not None:
@@ -392,7 +391,7 @@ def run_iterations(LoopPlan plan not None):
 
 
 cdef object _run_cstep(
-    CStep cstep, _LoopCounters counters, int64_t step, int64_t num_steps,
+    LoopPlan plan, CStep cstep, _LoopCounters counters, int64_t step, int64_t num_steps,
     int64_t n, uint64_t to_write, int64_t write_every, object write_data,
     _Clock *clock, object on_deadline, object check_signals,
     dict signal_info, unsigned char *flag,
@@ -413,7 +412,7 @@ cdef object _run_cstep(
         if to_write == 0:
             to_write = write_every
             write_data()
-        if _signal_pending(False, flag, signal_info):
+        if _signal_pending(plan, flag, signal_info):
             code = check_signals()
             if code is not None:
                 return code
@@ -421,13 +420,14 @@ cdef object _run_cstep(
 
 
 cdef inline bint _signal_pending(
-    bint always_check, unsigned char *flag, dict signal_info
+    LoopPlan plan, unsigned char *flag, dict signal_info
 ) except -1:
     # The one place signals are noticed: whether to ask check_signals. A
     # compiled step runs no Python code, so the handlers are run here;
-    # they set the flag after the record.
+    # they set the flag after the record. check_signals_always is read
+    # from the plan (a C field) each time: it may be switched on mid-run.
     PyErr_CheckSignals()
-    if always_check:
+    if plan.check_signals_always:
         return True
     if flag[0]:
         if signal_info["got_signal"]:

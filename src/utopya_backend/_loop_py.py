@@ -270,13 +270,11 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
     deadline = plan.deadline_ns
     stride = left = 1
     t_read = 0
-    always_check = plan.check_signals_always
     # As in the C version: one clock read per timed iteration when no hook
     # ran after the step.
     hooks_after = (
         not reuse_t
         or not stepwise
-        or always_check
         or plan.trigger_monitor is not None
         or plan.show_info is not None
         or plan.post_iterate is not None
@@ -374,8 +372,9 @@ def run_iterations(plan: LoopPlan) -> Optional[int]:
             show_info()
 
         # As in the C version: the one place signals are checked.
-        if always_check or flag[0]:
-            if always_check or signal_info["got_signal"]:
+        # check_signals_always is read from the plan each time, as in C.
+        if plan.check_signals_always or flag[0]:
+            if plan.check_signals_always or signal_info["got_signal"]:
                 hooked = True
                 code = check_signals()
                 if code is not None:
