@@ -93,7 +93,9 @@ def use_impl(impl: Implementation, monkeypatch: pytest.MonkeyPatch):
     """Make the model layer and the mixin run on the given implementation."""
     for name in ("Timer", "monotonic_ns"):
         monkeypatch.setattr(_impl, name, getattr(impl.timing, name))
-    for name in ("IterationTimers", "LoopPlan", "run_iterations"):
+    for name in ("IterationTimers", "LoopCounters", "LoopPlan"):
+        monkeypatch.setattr(_impl, name, getattr(impl.loop, name))
+    for name in ("run_iterations",):
         monkeypatch.setattr(_impl, name, getattr(impl.loop, name))
     monkeypatch.setattr(_impl, "RowBuffer", impl.rowbuffer.RowBuffer)
     return impl

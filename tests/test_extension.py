@@ -175,6 +175,8 @@ def test_package_ships_typing_and_cython_interface(tmp_path):
         "_timing.pxd",
         "_loop.pxd",
         "_rowbuffer.pxd",
+        "cstep.pxd",
+        "cstep.pyi",
     ):
         assert f"utopya_backend/{name}" in names, name
     assert not any(n.endswith((".c", ".html")) for n in names)
@@ -196,13 +198,23 @@ def test_stubs_match_compiled_module(tmp_path):
             "utopya_backend._timing",
             "utopya_backend._loop",
             "utopya_backend._rowbuffer",
+            "utopya_backend.cstep",
         ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        # The package under test, found from tmp_path, too (a relative
+        # PYTHONPATH would let stubtest check nothing).
+        env={**os.environ, "PYTHONPATH": _package_root()},
         timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _package_root() -> str:
+    import utopya_backend
+
+    return os.path.dirname(os.path.dirname(utopya_backend.__file__))
 
 
 KERNEL = os.path.join(

@@ -6,11 +6,15 @@ compiled classes would otherwise raise Cython's own wording).
 
 from __future__ import annotations
 
-from typing import Any, Tuple, Type
+from typing import Any, Tuple, Type, Union
 
 import numpy as np
 
-__all__ = ["check_iteration_timers", "check_loop_plan"]
+__all__ = [
+    "check_iteration_timers",
+    "check_loop_plan",
+    "check_loop_state",
+]
 
 _INT64 = range(-(2**63), 2**63)
 
@@ -85,4 +89,25 @@ def check_loop_plan(
     if ints["write_every"] < 1:
         raise ValueError(
             f"LoopPlan: write_every must be >= 1, got {ints['write_every']}"
+        )
+
+
+def check_loop_state(
+    counters_type: Union[type, Tuple[type, ...]],
+    counters: Any,
+    signal_flag: Any,
+) -> None:
+    """Check the ``counters`` and ``signal_flag`` arguments of
+    ``LoopPlan``."""
+    if counters is not None and not isinstance(counters, counters_type):
+        raise TypeError(
+            f"LoopPlan: counters must be LoopCounters or None, "
+            f"got {counters!r}"
+        )
+    if signal_flag is not None and not (
+        isinstance(signal_flag, bytearray) and len(signal_flag) >= 1
+    ):
+        raise TypeError(
+            f"LoopPlan: signal_flag must be a non-empty bytearray or None, "
+            f"got {signal_flag!r}"
         )

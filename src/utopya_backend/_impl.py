@@ -10,14 +10,24 @@ from typing import TYPE_CHECKING
 from ._compat import REQUIRE_EXTENSIONS, USE_EXTENSIONS
 
 if TYPE_CHECKING or not USE_EXTENSIONS:
-    from ._loop_py import IterationTimers, LoopPlan, run_iterations
+    from ._loop_py import (
+        IterationTimers,
+        LoopCounters,
+        LoopPlan,
+        run_iterations,
+    )
     from ._rowbuffer_py import RowBuffer
     from ._timing_py import Timer, monotonic_ns
 
     IMPLEMENTATION = "python"
 else:
     try:
-        from ._loop import IterationTimers, LoopPlan, run_iterations
+        from ._loop import (
+            IterationTimers,
+            LoopCounters,
+            LoopPlan,
+            run_iterations,
+        )
         from ._rowbuffer import RowBuffer
         from ._timing import Timer, monotonic_ns
 
@@ -39,7 +49,12 @@ else:
             RuntimeWarning,
             stacklevel=2,
         )
-        from ._loop_py import IterationTimers, LoopPlan, run_iterations
+        from ._loop_py import (
+            IterationTimers,
+            LoopCounters,
+            LoopPlan,
+            run_iterations,
+        )
         from ._rowbuffer_py import RowBuffer
         from ._timing_py import Timer, monotonic_ns
 
@@ -48,6 +63,7 @@ else:
 __all__ = [
     "IMPLEMENTATION",
     "IterationTimers",
+    "LoopCounters",
     "LoopPlan",
     "RowBuffer",
     "Timer",

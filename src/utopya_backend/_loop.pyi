@@ -4,8 +4,9 @@ from typing import Any, Callable, Iterable, Optional, Tuple
 
 from ._rowbuffer import RowBuffer
 from ._timing import Timer
+from .cstep import LoopCounters as LoopCounters
 
-__all__ = ["IterationTimers", "LoopPlan", "run_iterations"]
+__all__ = ["IterationTimers", "LoopCounters", "LoopPlan", "run_iterations"]
 
 _Hook = Optional[Callable[[], Any]]
 
@@ -56,7 +57,9 @@ class LoopPlan:
     check_signals: Optional[Callable[[], Optional[int]]]
     check_signals_always: bool
     signal_info: dict
+    signal_flag: bytearray
     timers: Optional[IterationTimers]
+    counters: Optional[LoopCounters]
     def __init__(
         self,
         *,
@@ -80,7 +83,9 @@ class LoopPlan:
         check_signals: Optional[Callable[[], Optional[int]]] = ...,
         check_signals_always: bool = ...,
         signal_info: Optional[dict] = ...,
+        signal_flag: Optional[bytearray] = ...,
         timers: Optional[IterationTimers] = ...,
+        counters: Optional[LoopCounters] = ...,
     ) -> None: ...
 
 def run_iterations(plan: LoopPlan) -> Optional[int]: ...

@@ -9,7 +9,12 @@ import signal
 import time
 from typing import Any, Dict
 
-__all__ = ["SIG_STOPCOND", "SIGNAL_INFO", "attach_signal_handlers"]
+__all__ = [
+    "SIG_STOPCOND",
+    "SIGNAL_FLAG",
+    "SIGNAL_INFO",
+    "attach_signal_handlers",
+]
 
 SIG_STOPCOND: signal.Signals = (
     signal.SIGFPE if platform.system() == "Windows" else signal.SIGUSR1
@@ -22,6 +27,11 @@ SIGNAL_INFO: Dict[str, Any] = dict(
 )
 """Whether and which signal arrived, its frame and the wall-clock time."""
 
+SIGNAL_FLAG = bytearray(1)
+"""Set to 1 by the handler after it updated :data:`SIGNAL_INFO`: the run
+loop reads this byte in C each iteration instead of looking up the dict,
+and clears it when it finds the record reset."""
+
 
 def _handle_signal(signum, frame) -> None:
     """Record a signal in :data:`SIGNAL_INFO`; nothing else."""
@@ -29,6 +39,7 @@ def _handle_signal(signum, frame) -> None:
     SIGNAL_INFO["frame"] = frame
     SIGNAL_INFO["at_time"] = time.time()
     SIGNAL_INFO["got_signal"] = True
+    SIGNAL_FLAG[0] = 1
 
 
 def attach_signal_handlers(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .. import _impl
-from ..signal import SIGNAL_INFO
+from ..signal import SIGNAL_FLAG, SIGNAL_INFO
 
 if TYPE_CHECKING:  # pragma: no cover
     from .._loop_py import IterationTimers
@@ -99,7 +99,9 @@ class RunLoopMixin(_ModelState):
                 over("_check_signals") or self._signal_info is not SIGNAL_INFO
             ),
             signal_info=SIGNAL_INFO,
+            signal_flag=SIGNAL_FLAG,
             timers=self._iteration_timers(),
+            counters=self._counters,
         )
         self._plan_steps(plan)
         return plan

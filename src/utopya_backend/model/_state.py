@@ -34,6 +34,7 @@ class ModelState:
     _h5group: h5py.Group
     _output: Optional[OutputSync]
     _n_iterations: int
+    _counters: Any
     _emit_interval_ns: int
     _last_emit_ns: Optional[int]
     _monitor_info: Dict[str, Any]

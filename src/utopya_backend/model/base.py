@@ -20,7 +20,7 @@ from typing import Any, Optional, Union
 import h5py
 import numpy as np
 
-from .. import _provenance
+from .. import _impl, _provenance
 from ..io._sync import OutputSync
 from ..logging import backend_logger as _backend_logger
 from ..logging import get_level as _get_level
@@ -59,6 +59,9 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         self._output: Optional[OutputSync] = None
         self._running_plan: Any = None
         self._signal_dict: dict = SIGNAL_INFO
+        # n_iterations (and a stepwise model's time) live here, where the
+        # core loop updates them without a Python attribute store.
+        self._counters = _impl.LoopCounters()
         # A signal that stopped an earlier model in this process is history.
         SIGNAL_INFO.update(
             got_signal=False, signum=None, frame=None, at_time=None
@@ -153,7 +156,16 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
     @property
     def n_iterations(self) -> int:
         """How often :meth:`iterate` was called in :meth:`run`."""
-        return self._n_iterations
+        return self._counters.n_iterations
+
+    @property
+    def _n_iterations(self) -> int:
+        # Kept for subclasses written against the original package.
+        return self._counters.n_iterations
+
+    @_n_iterations.setter
+    def _n_iterations(self, value: int) -> None:
+        self._counters.n_iterations = value
 
     # .. Simulation control ...................................................
 

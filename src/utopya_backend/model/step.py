@@ -171,7 +171,16 @@ class StepwiseModel(BaseModel):
     @property
     def time(self) -> int:
         """Steps made so far (not the same as ``n_iterations``)."""
-        return self._time
+        return self._counters.time
+
+    @property
+    def _time(self) -> int:
+        # Kept for subclasses written against the original package.
+        return self._counters.time
+
+    @_time.setter
+    def _time(self, value: int) -> None:
+        self._counters.time = value
 
     @property
     def num_steps(self) -> int:
