@@ -88,7 +88,9 @@ def test_sweep_small_multiples_legible_with_16_universes(
     params = [
         dict(p_growth=0.005 * (1 + i // 4), seed=i % 4) for i in range(16)
     ]
-    params[4]["stop_at"] = 15
+    # writes every 10 steps: two timed writes (the per-iteration series
+    # needs two rows; the initial write is not timed)
+    params[4]["stop_at"] = 25
     run = make_run_dir(str(tmp_path / "run"), params, steps=30, grid=16)
     out = str(tmp_path / "sweep.png")
     assert main(["report", run, "--plot", out]) == 0
