@@ -107,7 +107,13 @@ class _Side:
     def median(self) -> float:
         """Interpolated median in seconds (a tested side only)."""
         assert self.stats is not None
-        return _reportstats.median_ns(self.stats.counts) / 1e9
+        return _reportstats.median_ns(self.stats.counts)[0] / 1e9
+
+    @property
+    def median_bucket(self) -> int:
+        """The histogram bucket of the median (a tested side only)."""
+        assert self.stats is not None
+        return _reportstats.median_ns(self.stats.counts)[1]
 
 
 def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
@@ -158,6 +164,7 @@ def _row(
     delta = a.total - b.total * scale if comparable else 0.0
     r_mean = r = _ratio(b.mean, a.mean) if comparable else None
     p_slower = p_faster = prob = r_med = None
+    apart = 0
     if kind == "tested":
         prob, p_slower, p_faster = _reportstats.rank_test(
             b.stats.counts, a.stats.counts  # type: ignore[union-attr]
@@ -165,6 +172,7 @@ def _row(
         # Medians, not means: one preempted invocation of milliseconds
         # moves the mean of thousands of microsecond steps.
         r = r_med = _ratio(b.median, a.median)
+        apart = a.median_bucket - b.median_bucket
         # The typical invocation's change over all of them; the totals'
         # change (``delta``, additive over nested timers) explains "via".
         change_ = (a.median - b.median) * a.count
@@ -178,7 +186,9 @@ def _row(
     ):
         if big and r is not None and (r > factor if up else r < 1 / factor):
             cand = word
-            if p is not None and p < _reportstats.ALPHA:
+            # Two buckets apart: resolved by the histograms.
+            resolved = apart >= 2 if up else apart <= -2
+            if p is not None and p < _reportstats.ALPHA and resolved:
                 change = word
     return dict(
         timer=n,

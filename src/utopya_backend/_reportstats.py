@@ -330,10 +330,14 @@ def rank_test(before: Any, after: Any) -> Tuple[float, float, float]:
     return u / (na * nb), p_slower, p_faster
 
 
-def median_ns(counts: Any) -> float:
+def median_ns(counts: Any) -> Tuple[float, int]:
     """The median of a histogram in ns, interpolated linearly within its
-    bucket (smoother than the bucket's middle: a median that moves a
-    little does not jump by a bucket, 1/8, across an edge).
+    bucket, and that bucket's index.
+
+    Interpolated, a median that moves a little moves a little; but a
+    narrow peak that moves a little across a bucket edge still moves it by
+    up to a bucket (1/8), so a change is only resolved when the medians
+    lie two or more buckets apart.
 
     Raises:
         ValueError: If the histogram has no invocations.
@@ -346,4 +350,4 @@ def median_ns(counts: Any) -> float:
     i = int(np.searchsorted(cum, half))
     below = cum[i] - c[i]
     lo, hi = _stats.bucket_lower_ns(i), _stats.bucket_lower_ns(i + 1)
-    return lo + (hi - lo) * (half - below) / c[i]
+    return lo + (hi - lo) * (half - below) / c[i], i
