@@ -1,0 +1,374 @@
+"""The rule of ``report --compare`` on hand-made data (issue 21).
+
+Asymmetric data on purpose: unequal invocation counts, outliers, one-shot
+timers, killed runs and files without counts, surplus universes; both the
+flagged and the unflagged side are checked. Fast and in-process, so the
+mutation run (docs/mutation.md) uses it for ``_compare_match`` and
+``_reportstats``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from utopya_backend import _compare_match as cm
+from utopya_backend import _reportstats as rs
+from utopya_backend._stats import N_BUCKETS, TimerStats, bucket_lower_ns
+from utopya_backend.report import BenchmarkData, ReportError
+
+
+def _steps(n, ns, jitter=0.02, seed=0, outliers=()):
+    """``n`` durations around ``ns`` (±jitter), plus ``outliers``."""
+    rng = np.random.default_rng(seed)
+    d = ns * (1 + jitter * rng.uniform(-1, 1, n))
+    return TimerStats.from_durations([int(v) for v in d] + list(outliers))
+
+
+def _data(
+    step_ns=10_000,
+    n=2000,
+    *,
+    seed=0,
+    outliers=(),
+    init=0.05,
+    user=None,
+    complete=True,
+    counts=True,
+    stats=True,
+):
+    """A run's data: one-shot init and run, cumulative model_iteration and
+    full_iteration (step + 200 ns), optionally a user timer in the step."""
+    mi = _steps(n, step_ns, seed=seed, outliers=outliers)
+    fi = _steps(n, step_ns + 200, seed=seed + 1, outliers=outliers)
+    st = dict(model_iteration=mi, full_iteration=fi)
+    if user is not None:
+        st["user"] = _steps(n, user, seed=seed + 2)
+    run = fi.total + 1e-4
+    totals = dict(init=init, run=run, simulation=init + run)
+    totals.update({k: s.total for k, s in st.items()})
+    inv = dict(init=1, run=1, simulation=1)
+    inv.update({k: s.count for k, s in st.items()})
+    if not counts:
+        inv = {k: None for k in inv}
+    return BenchmarkData(
+        path="x.h5",
+        model="M",
+        group="/M/benchmark",
+        totals=totals,
+        invocations=inv,
+        complete=complete,
+        stats=st if stats and counts else {},
+    )
+
+
+def _rows(befores, afters, factor=1.1, min_share=0.05):
+    return {
+        r["timer"]: r
+        for r in cm._compare_timers(befores, afters, factor, min_share)
+    }
+
+
+# .. rank test and median of a histogram ...................................
+
+
+def _hist(values):
+    return TimerStats.from_durations(values).counts
+
+
+def test_rank_test_counts_pairs_and_ties_half():
+    a = _hist([100, 200, 300])
+    b = _hist([150, 200, 400, 500])
+    prob, p_slow, p_fast = rs.rank_test(a, b)
+    # Pairs (b > a) + ties / 2, over 3 * 4, bucket by bucket.
+    ia = [int(np.nonzero(a)[0][k]) for k in range(3)]
+    ib = [int(np.nonzero(b)[0][k]) for k in range(4)]
+    wins = sum((j > i) + 0.5 * (j == i) for i in ia for j in ib)
+    assert prob == pytest.approx(wins / 12)
+    assert p_slow + p_fast == pytest.approx(1.0)
+    assert p_slow < 0.5 < p_fast  # b tends to be slower
+
+
+def test_rank_test_of_equal_histograms_is_no_change():
+    a = _hist(range(1000, 3000, 7))
+    assert rs.rank_test(a, a) == (0.5, 0.5, 0.5)
+
+
+def test_rank_test_sees_a_shift_both_ways():
+    a = _steps(500, 1000, jitter=0.1).counts
+    b = _steps(300, 1300, jitter=0.1, seed=3).counts
+    prob, p_slow, p_fast = rs.rank_test(a, b)
+    assert prob > 0.95 and p_slow < 1e-12 and p_fast > 0.999
+    prob, p_slow, p_fast = rs.rank_test(b, a)
+    assert prob < 0.05 and p_fast < 1e-12 and p_slow > 0.999
+
+
+def test_rank_test_of_overlapping_samples_is_not_significant():
+    a = _steps(400, 1000, jitter=0.3, seed=1).counts
+    b = _steps(900, 1000, jitter=0.3, seed=2).counts
+    _, p_slow, p_fast = rs.rank_test(a, b)
+    assert p_slow > rs.ALPHA and p_fast > rs.ALPHA
+
+
+def test_rank_test_variance_with_ties():
+    # All in one bucket each, two buckets: z from the tie-corrected
+    # variance, exactly.
+    a = np.zeros(N_BUCKETS)
+    b = np.zeros(N_BUCKETS)
+    a[100], b[100], b[101] = 3, 1, 2
+    u = 1 * 1.5 + 2 * 3  # b's ties count half, b's higher bucket fully
+    n, ties = 6, (4**3 - 4) + (2**3 - 2)
+    var = 3 * 3 / 12 * (n + 1 - ties / (n * (n - 1)))
+    z = (u - 4.5) / math.sqrt(var)
+    prob, p_slow, _ = rs.rank_test(a, b)
+    assert prob == pytest.approx(u / 9)
+    assert p_slow == pytest.approx(0.5 * math.erfc(z / math.sqrt(2)))
+
+
+def test_rank_test_refuses_empty_or_mismatched():
+    a = _hist([5, 6])
+    with pytest.raises(ValueError, match="without invocations"):
+        rs.rank_test(a, np.zeros(N_BUCKETS))
+    with pytest.raises(ValueError, match="without invocations"):
+        rs.rank_test(np.zeros(N_BUCKETS), a)
+    with pytest.raises(ValueError, match="shapes"):
+        rs.rank_test(a, a[:10])
+
+
+def test_median_is_interpolated_within_its_bucket():
+    c = np.zeros(N_BUCKETS)
+    i = 100
+    lo, hi = bucket_lower_ns(i), bucket_lower_ns(i + 1)
+    c[i] = 4
+    assert rs.median_ns(c) == (lo + (hi - lo) / 2, i)
+    c[i - 1] = 1  # one below: the half-way rank moves down
+    assert rs.median_ns(c) == (lo + (hi - lo) * 1.5 / 4, i)
+    c[i + 1] = 3  # three above: rank 4 of 8 falls into bucket i, at 3/4
+    assert rs.median_ns(c) == (lo + (hi - lo) * 3 / 4, i)
+    c[i + 1] = 5  # five above: rank 5 of 10 is the last of bucket i
+    assert rs.median_ns(c) == (hi, i)
+    c[i + 1] = 6  # six above: into bucket i + 1
+    assert rs.median_ns(c)[1] == i + 1
+    with pytest.raises(ValueError, match="without invocations"):
+        rs.median_ns(np.zeros(N_BUCKETS))
+    with pytest.raises(ValueError, match="without invocations"):
+        rs.median_ns(np.zeros(0))
+
+
+# .. the rule ...............................................................
+
+
+def test_identical_runs_with_outliers_and_other_counts_pass():
+    # Same step; the after side has fewer steps and a few preempted ones
+    # that triple its mean.
+    before = _data(n=3000, seed=1)
+    after = _data(n=2000, seed=2, outliers=[40_000_000] * 3)
+    rows = _rows([before], [after])
+    mi = rows["model_iteration"]
+    assert mi["ratio_mean"] > 2 and mi["kind"] == "tested"
+    assert mi["ratio_median"] == pytest.approx(1.0, abs=0.03)
+    assert not any(r["change"] for r in rows.values())
+    assert mi["count_before"] == 3002 - 2 and mi["count_after"] == 2003
+
+
+def test_slower_step_is_flagged_and_only_there():
+    rows = _rows([_data(seed=1)], [_data(step_ns=13_000, seed=2)])
+    mi = rows["model_iteration"]
+    assert mi["change"] == "slower" and mi["kind"] == "tested"
+    assert mi["ratio_median"] == pytest.approx(1.3, rel=0.03)
+    assert mi["p_value"] < 1e-12 and mi["prob_slower"] > 0.99
+    assert rows["full_iteration"]["change"] is None
+    assert rows["full_iteration"]["via"] == ["model_iteration"]
+    assert rows["run"]["change"] is None and rows["run"]["via"]
+    # The other way round it is faster, never slower.
+    rows = _rows([_data(step_ns=13_000, seed=2)], [_data(seed=1)])
+    assert rows["model_iteration"]["change"] == "faster"
+    assert rows["model_iteration"]["p_value"] < 1e-12
+
+
+def test_change_within_the_factor_or_the_histogram_resolution_passes():
+    # 1.08x: below the factor. 1.12x at factor 1.1: one bucket apart at
+    # most, not resolved.
+    for step in (10_800, 11_200):
+        rows = _rows([_data(seed=1)], [_data(step_ns=step, seed=2)])
+        assert rows["model_iteration"]["change"] is None, step
+    # At factor 1.05, 1.3x is still flagged; at factor 1.5 it is not.
+    slow = [_data(step_ns=13_000, seed=2)]
+    assert _rows([_data()], slow, factor=1.05)["model_iteration"]["change"]
+    assert not _rows([_data()], slow, factor=1.5)["model_iteration"]["change"]
+
+
+def test_tiny_timers_are_ignored_by_share_of_the_typical_loop():
+    # A user timer of 100 ns doubled: 0.2 ms of a 20 ms loop is 1 %.
+    rows = _rows([_data(user=100)], [_data(user=200, seed=4)])
+    assert rows["user"]["ratio_median"] > 1.8
+    assert rows["user"]["change"] is None
+    assert (
+        _rows([_data(user=100)], [_data(user=200, seed=4)], min_share=0.005)[
+            "user"
+        ]["change"]
+        == "slower"
+    )
+
+
+def test_a_long_init_does_not_hide_a_slower_step():
+    # init is 10 s, the loop 20 ms: the step's change is weighed against
+    # the loop.
+    rows = _rows([_data(init=10.0)], [_data(step_ns=13_000, init=10.0)])
+    assert rows["model_iteration"]["change"] == "slower"
+
+
+def test_one_shot_timers_never_fail_the_gate():
+    rows = _rows([_data(init=0.01)], [_data(init=1.0)])
+    init = rows["init"]
+    assert init["kind"] == "single sample" and init["ratio_mean"] == 100
+    assert init["change"] is None and init["p_value"] is None
+
+
+def test_few_samples_are_shown_not_tested():
+    n = rs.MIN_SAMPLES - 1
+    rows = _rows([_data(n=n)], [_data(n=n + 5, step_ns=30_000)])
+    mi = rows["model_iteration"]
+    assert mi["kind"] == "few samples" and mi["change"] is None
+    assert mi["note"] == f"{n} < {rs.MIN_SAMPLES} invocations"
+    assert mi["ratio_mean"] > 2
+    rows = _rows([_data(n=n + 1)], [_data(n=n + 1, step_ns=30_000)])
+    assert rows["model_iteration"]["kind"] == "tested"
+    assert rows["model_iteration"]["change"] == "slower"
+
+
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_killed_run_is_not_comparable(side):
+    killed = _data(n=500, complete=False, stats=False)
+    killed.invocations = {k: None for k in killed.totals}
+    pair = [[_data()], [killed]]
+    if side == "before":
+        pair.reverse()
+    rows = _rows(*pair)
+    for name in ("model_iteration", "init", "run"):
+        r = rows[name]
+        assert r["kind"] == "not comparable" and r["change"] is None
+        assert r["note"] == (
+            f"{side}: incomplete run (killed?), no totals stored"
+        )
+        assert r["mean_before"] is None and r["ratio_mean"] is None
+
+
+def test_file_without_invocation_counts():
+    orig = _data(step_ns=30_000, counts=False)
+    rows = _rows([orig], [_data()])
+    mi = rows["model_iteration"]
+    assert mi["kind"] == "not comparable" and mi["change"] is None
+    assert mi["note"] == (
+        "before: no invocation counts stored (original package?)"
+    )
+    assert mi["ratio_mean"] is None and mi["count_before"] is None
+    # Its one-shot timers ran once: one sample each.
+    assert rows["init"]["kind"] == "single sample"
+    assert rows["init"]["count_before"] == 1
+
+
+def test_timer_on_one_side_only_and_never_run():
+    a = _data(user=5000)
+    b = _data()
+    b.totals["teardown"] = 0.0
+    b.invocations["teardown"] = 0
+    rows = _rows([b], [a])
+    assert rows["user"]["kind"] == "not comparable"
+    assert rows["user"]["note"] == "not in before"
+    assert _rows([a], [b])["user"]["note"] == "not in after"
+    assert rows["teardown"]["kind"] == "not comparable"
+    c = _data()
+    c.totals["teardown"] = 0.0
+    c.invocations["teardown"] = 0
+    rows = _rows([b], [c])
+    assert rows["teardown"]["kind"] == "not run"
+    assert rows["teardown"]["note"] == "no invocations"
+
+
+def test_user_timer_explains_its_parents():
+    rows = _rows([_data(user=1000)], [_data(step_ns=13_000, user=4000)])
+    assert rows["user"]["change"] == "slower"
+    assert rows["model_iteration"]["via"] == ["user"]
+    assert rows["model_iteration"]["change"] is None
+
+
+# .. matching and options ...................................................
+
+
+def _run(*datas):
+    items = {}
+    for i, (params, d) in enumerate(datas, start=1):
+        d.config = dict(p=params, seed=1, output_path=f"u{i}")
+        items[f"uni{i}"] = [d]
+    return dict(kind="run", items=items)
+
+
+def test_surplus_universes_on_either_side_are_listed():
+    before = _run((1, _data()), (2, _data()), (3, _data()))
+    after = _run((2, _data()), (1, _data()), (2, _data()), (4, _data()))
+    pairs, unmatched = cm._match(before, after)
+    assert [(p[0], p[1]) for p in pairs] == [
+        ("uni1", "uni2"),
+        ("uni2", "uni1"),
+    ]
+    assert sorted(unmatched) == ["after uni3", "after uni4", "before uni3"]
+
+
+def test_files_match_by_model_or_the_only_one():
+    a, b = _data(), _data()
+    b.model = "Other"
+    f = lambda *d: dict(kind="file", items={"f": list(d)})  # noqa: E731
+    pairs, unmatched = cm._match(f(a), f(b))
+    assert len(pairs) == 1 and not unmatched
+    c = _data()
+    c.model = "Third"
+    pairs, unmatched = cm._match(f(a, c), f(b))
+    assert not pairs and sorted(unmatched) == [
+        "after Other",
+        "before M",
+        "before Third",
+    ]
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(min_share=float("nan")), "--min-share must be a share"),
+        (dict(min_share=-0.01), "--min-share must be a share"),
+        (dict(min_share=1.5), "--min-share must be a share"),
+        (dict(factor=float("nan")), "--factor must be a number > 1"),
+        (dict(factor=1.0), "--factor must be a number > 1"),
+        (dict(factor=float("inf")), "--factor must be a number > 1"),
+    ],
+)
+def test_options_are_checked(kw, message):
+    with pytest.raises(ReportError, match=message):
+        cm.compare_paths("a.h5", "b.h5", **kw)
+
+
+# .. steps of a universe ....................................................
+
+
+def test_steps_done_only_from_what_was_counted():
+    d = _data(n=200)
+    d.config = dict(num_steps=200)
+    assert rs.steps(d) == (200, 200)
+    orig = _data(n=200, counts=False)
+    orig.config = dict(num_steps=200)
+    orig.n_iterations = np.array([0, 100, 199])
+    assert rs.steps(orig) == (None, 200)  # the last row is no evidence
+    killed = _data(complete=False)
+    killed.n_iterations = np.array([0, 50, 96])
+    killed.config = dict(num_steps=True)
+    assert rs.steps(killed) == (96, None)
+    sweep = rs.sweep_summary({"uni1": [orig], "uni2": [killed]})
+    u1, u2 = sweep["universes"]
+    assert not u1["stopped_early"] and u1["finished"]
+    assert not u2["finished"] and not u2["stopped_early"]
+    text = rs.format_sweep(sweep)
+    assert "-/200" in text and "ok (steps not stored)" in text
+    assert "did not finish" in text and "stopped early" not in text
+    assert "1 universe(s) did not run" in text
