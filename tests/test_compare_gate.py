@@ -192,3 +192,18 @@ def test_copy_of_the_run_keeps_working(complete_and_killed, tmp_path):
     shutil.copy(killed, copy)
     assert cli("report", "--compare", killed, killed).returncode == 0
     assert open(killed, "rb").read() == open(copy, "rb").read()
+
+
+def test_demo_compare_python_run_time_is_a_row_of_its_table(tmp_path):
+    res = cli(
+        "demo",
+        *("--steps", "30", "--grid", "16", "--out", str(tmp_path / "d")),
+        "--compare-python",
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    table = next(x for x in lines if x.split()[:1] == ["simulation"])
+    row = next(x for x in lines if x.split()[:2] == ["simulation", "total"])
+    # The compiled run's figure is its table's simulation total.
+    assert row.split()[2] == table.split()[1]
