@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from test_e2e_utopya import _frontend_python
 from test_report_faults import _universe, cli
 
@@ -207,3 +208,52 @@ def test_demo_compare_python_run_time_is_a_row_of_its_table(tmp_path):
     row = next(x for x in lines if x.split()[:2] == ["simulation", "total"])
     # The compiled run's figure is its table's simulation total.
     assert row.split()[2] == table.split()[1]
+
+
+def test_cpu_share_stops_with_the_wall_time(tmp_path):
+    """CPU burnt after the run (closing the file, the summary, anything)
+    is not set against the run's wall time."""
+    import time
+
+    import h5py
+
+    from utopya_backend import ModelBenchmarkMixin, StepwiseModel
+
+    class M(ModelBenchmarkMixin, StepwiseModel):
+        def setup(self, **_):
+            pass
+
+        def perform_step(self):
+            pass
+
+        def write_data(self):
+            pass
+
+    cfg = dict(
+        root_model_name="M",
+        output_path=str(tmp_path / "data.h5"),
+        num_steps=20,
+        seed=1,
+        monitor_emit_interval=100.0,
+        log_levels=dict(model="warning", backend="warning"),
+        M=dict(benchmark=dict(show_on_exit=False)),
+    )
+    (tmp_path / "c.yml").write_text(yaml.safe_dump(cfg))
+    m = M(cfg_file_path=str(tmp_path / "c.yml"))
+    m.run()
+    first = m.resource_usage
+    end = time.process_time() + 0.05
+    while time.process_time() < end:
+        pass
+    assert m.resource_usage == first
+    with h5py.File(tmp_path / "data.h5", "r") as f:
+        stored = dict(
+            zip(
+                [
+                    str(x)
+                    for x in f["M/benchmark/resources"].attrs["coords__label"]
+                ],
+                f["M/benchmark/resources"][()],
+            )
+        )
+    assert stored["cpu"] == first["cpu"] and stored["wall"] == first["wall"]
