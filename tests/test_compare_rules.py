@@ -372,3 +372,182 @@ def test_steps_done_only_from_what_was_counted():
     assert "-/200" in text and "ok (steps not stored)" in text
     assert "did not finish" in text and "stopped early" not in text
     assert "1 universe(s) did not run" in text
+
+
+# .. compare_paths on loaded data ...........................................
+
+
+@pytest.fixture
+def loaded(monkeypatch):
+    """``report.load_path`` answers from a dict: path -> loaded data."""
+    from utopya_backend import report
+
+    table = {}
+    calls = []
+
+    def load_path(path, *, model=None):
+        calls.append((path, model))
+        return table[path]
+
+    monkeypatch.setattr(report, "load_path", load_path)
+    table["calls"] = calls
+    return table
+
+
+def test_compare_files(loaded):
+    b, a = _data(), _data(step_ns=13_000, seed=5)
+    a.model = "Renamed"
+    loaded["b"] = dict(kind="file", items={"b": [b]}, skipped=[])
+    loaded["a"] = dict(kind="file", items={"a": [a]}, skipped=[])
+    res = cm.compare_paths("b", "a", model="M")
+    assert loaded["calls"] == [("b", "M"), ("a", "M")]
+    assert res["before"] == "b" and res["after"] == "a"
+    assert (res["factor"], res["min_share"], res["alpha"]) == (
+        1.1,
+        0.05,
+        rs.ALPHA,
+    )
+    assert res["pairs"] == [dict(before="M", after="Renamed")]
+    assert res["unmatched"] == [] and res["skipped"] == []
+    assert res["slowdown"] == ["model_iteration"]
+    assert all("universes" not in r for r in res["timers"])
+    res = cm.compare_paths("a", "b", factor=1.5, min_share=0.5)
+    assert res["slowdown"] == [] and res["factor"] == 1.5
+    assert res["min_share"] == 0.5
+
+
+def test_compare_runs_says_how_consistent(loaded):
+    fast = [_data(seed=i) for i in range(4)]
+    slow = [_data(step_ns=13_000, seed=9), _data(step_ns=13_500, seed=8)]
+    before = _run((1, fast[0]), (2, fast[1]), (3, fast[2]))
+    after = _run((3, fast[3]), (2, slow[0]), (1, slow[1]))
+    loaded["b"] = dict(before, skipped=[dict(universe="uni9", error="x")])
+    loaded["a"] = dict(after, skipped=[dict(universe="uni8", error="y")])
+    res = cm.compare_paths("b", "a")
+    assert [s["universe"] for s in res["skipped"]] == ["uni9", "uni8"]
+    assert res["pairs"] == [
+        dict(before="uni1", after="uni3"),
+        dict(before="uni2", after="uni2"),
+        dict(before="uni3", after="uni1"),
+    ]
+    rows = {r["timer"]: r for r in res["timers"]}
+    mi = rows["model_iteration"]
+    assert mi["change"] == "slower" and not mi["consistent"]
+    u = mi["universes"]
+    assert (u["n"], u["slower"], u["faster"], u["within"]) == (3, 2, 0, 1)
+    assert u["min_ratio"] == pytest.approx(1.0, abs=0.03)
+    assert u["max_ratio"] == pytest.approx(1.35, rel=0.08)
+    # init did not change anywhere: consistently within.
+    assert rows["init"]["consistent"]
+    assert rows["init"]["universes"]["within"] == 3
+    # All slower: consistent.
+    loaded["a"] = dict(
+        _run((1, slow[1]), (2, slow[0]), (3, _data(step_ns=14_000))),
+        skipped=[],
+    )
+    mi = {r["timer"]: r for r in cm.compare_paths("b", "a")["timers"]}[
+        "model_iteration"
+    ]
+    assert mi["consistent"] and mi["universes"]["slower"] == 3
+    # Faster everywhere: consistent too.
+    mi = {r["timer"]: r for r in cm.compare_paths("a", "b")["timers"]}[
+        "model_iteration"
+    ]
+    assert mi["change"] == "faster" and mi["consistent"]
+    assert mi["universes"]["faster"] == 3
+
+
+def test_compare_file_against_every_universe(loaded):
+    one = _data()
+    loaded["f"] = dict(kind="file", items={"f": [one]}, skipped=[])
+    loaded["r"] = _run((1, _data(seed=1)), (2, _data(seed=2)))
+    for d in loaded["r"]["items"].values():
+        d[0].path = "u.h5"
+    one.path = "f.h5"
+    res = cm.compare_paths("f", "r")
+    assert res["pairs"] == [dict(before="f.h5", after="u.h5")] * 2
+    res = cm.compare_paths("r", "f")
+    assert res["pairs"] == [dict(before="u.h5", after="f.h5")] * 2
+
+
+def test_nothing_to_compare_is_an_error(loaded):
+    loaded["b"] = _run((1, _data()))
+    loaded["a"] = _run((1, _data()), (2, _data()))
+    loaded["b"]["items"]["uni1"][0].config["seed"] = 1
+    for i, d in enumerate(loaded["a"]["items"].values()):
+        d[0].config["p"] = 10 + i
+    with pytest.raises(ReportError, match="b and a: no universes or models"):
+        cm.compare_paths("b", "a")
+
+
+# .. the sweep table ........................................................
+
+
+def test_sweep_table_text():
+    sweep = dict(
+        timers=dict(
+            model_iteration=dict(
+                count=2000,
+                mean=1e-5,
+                p50=9e-6,
+                p90=1.2e-5,
+                p99=2e-5,
+                max=float("nan"),
+            )
+        ),
+        universes=[
+            dict(
+                universe="uni1",
+                params={"M.p": 0.5, "seed": 1},
+                steps_done=200,
+                steps_planned=200,
+                stopped_early=False,
+                complete=True,
+                cpu=0.5,
+                wall=1.0,
+            ),
+            dict(
+                universe="uni2",
+                params={"M.p": 0.123456, "seed": 2},
+                steps_done=None,
+                steps_planned=200,
+                stopped_early=False,
+                complete=True,
+                cpu=None,
+                wall=1.0,
+            ),
+            dict(
+                universe="uni3",
+                params={"M.p": 1, "seed": 3},
+                steps_done=50,
+                steps_planned=None,
+                stopped_early=True,
+                complete=True,
+                cpu=1.0,
+                wall=0,
+            ),
+        ],
+    )
+    assert rs.format_sweep(sweep).splitlines() == [
+        "  sweep-wide per invocation (histograms of all universes merged):",
+        "            timer      count       mean        p50        p90"
+        "        p99        max",
+        "  model_iteration       2000     10.0µs      9.0µs     12.0µs"
+        "     20.0µs          -",
+        "",
+        "    universe           p        seed          steps  cpu/wall"
+        "  status",
+        "        uni1         0.5           1        200/200       50%  ok",
+        "        uni2      0.1235           2          -/200         -"
+        "  ok (steps not stored)",
+        "        uni3           1           3           50/-         -"
+        "  stopped early",
+        "  swept parameters: M.p, seed",
+        "  1 universe(s) did not run all planned steps",
+    ]
+    sweep["timers"] = {}
+    for u in sweep["universes"]:
+        u["params"] = {}
+    text = rs.format_sweep(sweep).splitlines()
+    assert text[0] == ("    universe          steps  cpu/wall  status")
+    assert "swept parameters" not in "\n".join(text)

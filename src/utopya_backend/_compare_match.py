@@ -374,8 +374,11 @@ def compare_paths(
             for _, _, b, a in pairs
         ]
         for r in timers:
+            # The median's ratio where tested (the mean is noisy).
             ratios = [
-                p[r["timer"]]["ratio_mean"] for p in per if r["timer"] in p
+                p[r["timer"]]["ratio_median"] or p[r["timer"]]["ratio_mean"]
+                for p in per
+                if r["timer"] in p
             ]
             ratios = [x for x in ratios if x is not None]
             slower = sum(x > factor for x in ratios)

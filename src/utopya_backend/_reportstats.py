@@ -224,12 +224,12 @@ def format_sweep(sweep: Dict[str, Any]) -> str:
         lines.append("")
     keys = sorted({k for u in sweep["universes"] for k in u["params"]})
     short = [k.rsplit(".", 1)[-1] for k in keys]
-    head = f"  {'universe':>10s}  " + "  ".join(f"{s:>10s}" for s in short)
-    lines.append(head + f"  {'steps':>13s}  {'cpu/wall':>8s}  status")
+    head = f"  {'universe':>10s}  " + "".join(f"{s:>10s}  " for s in short)
+    lines.append(head + f"{'steps':>13s}  {'cpu/wall':>8s}  status")
     n_early = 0
     for u in sweep["universes"]:
-        vals = "  ".join(
-            f"{_param_str(u['params'].get(k)):>10s}" for k in keys
+        vals = "".join(
+            f"{_param_str(u['params'].get(k)):>10s}  " for k in keys
         )
         done, planned = u["steps_done"], u["steps_planned"]
         st = f"{'-' if done is None else done}/" + (
@@ -249,7 +249,7 @@ def format_sweep(sweep: Dict[str, Any]) -> str:
             status = "ok"
         lines.append(
             f"  {u['universe']:>10s}  "
-            + (vals + "  " if keys else "")
+            + vals
             + f"{st:>13s}  {share:>8s}  {status}"
         )
     if keys:
