@@ -257,3 +257,30 @@ def test_cpu_share_stops_with_the_wall_time(tmp_path):
             )
         )
     assert stored["cpu"] == first["cpu"] and stored["wall"] == first["wall"]
+
+
+def test_histogram_axis_is_a_percentage(complete_and_killed, tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from utopya_backend import plots, report
+
+    saved = []
+    orig = Figure.savefig
+
+    def savefig(self, path, *a, **kw):
+        saved.append(self)
+        return orig(self, path, *a, **kw)
+
+    loaded = report.load_path(complete_and_killed[0])
+    Figure.savefig = savefig
+    try:
+        plots.plot_distributions(loaded, str(tmp_path / "f.png"))
+    finally:
+        Figure.savefig = orig
+    axes = [ax for ax in saved[0].axes if ax.get_visible()]
+    assert axes
+    for ax in axes:
+        assert ax.get_ylabel() == "% of invocations per bucket"
+        heights = [v for p in ax.patches for v in p.get_path().vertices[:, 1]]
+        assert 0 < max(heights) <= 100
