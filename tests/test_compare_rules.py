@@ -551,3 +551,29 @@ def test_sweep_table_text():
     text = rs.format_sweep(sweep).splitlines()
     assert text[0] == ("    universe          steps  cpu/wall  status")
     assert "swept parameters" not in "\n".join(text)
+
+
+def test_per_invocation_table_text():
+    d = _data()
+    d.stats = dict(
+        model_iteration=TimerStats.from_durations([1000, 2000, 3000, 4000]),
+        empty=TimerStats(),
+    )
+    d.resources = dict(
+        cpu=0.5, cpu_user=0.4, cpu_system=0.1, wall=1.0, peak_rss=2**21
+    )
+    assert rs.format_stats(d).splitlines() == [
+        "   per invocation      count       mean        p50        p90"
+        "        p99        max",
+        "  model_iteration          4      2.5µs      2.0µs      4.0µs"
+        "      4.0µs      4.0µs",
+        "            empty          0          -          -          -"
+        "          -          -",
+        "  CPU 500.00ms (user 400.00ms + system 100.00ms) = 50% of 1.00s"
+        " wall; peak RSS 2.0 MiB",
+    ]
+    d.stats, d.resources = {}, {}
+    assert rs.format_stats(d) == ""
+    d.stats = None
+    del d.resources
+    assert rs.format_stats(d) == ""

@@ -53,8 +53,8 @@ _NESTED = {
 
 
 # Default timers that run once per run: their total is one sample.
-_ONE_SHOT = ("init", "setup", "prolog", "run", "epilog", "teardown")
-_ONE_SHOT += ("simulation",)
+_ONE_SHOT = {"init", "setup", "prolog", "run", "epilog", "teardown"}
+_ONE_SHOT.add("simulation")
 
 
 class _Side:
