@@ -577,3 +577,83 @@ def test_per_invocation_table_text():
     d.stats = None
     del d.resources
     assert rs.format_stats(d) == ""
+
+
+def test_sweep_table_counts_every_universe_short_of_its_steps():
+    def uni(name, cpu, wall, done, complete=True, early=False):
+        return dict(
+            universe=name,
+            params={"a.b.c": 1, "a.b.d": 2},
+            steps_done=done,
+            steps_planned=10,
+            stopped_early=early,
+            complete=complete,
+            cpu=cpu,
+            wall=wall,
+        )
+
+    sweep = dict(
+        timers={},
+        universes=[
+            uni("uni1", 0.6, 2.0, 10),
+            uni("uni2", 0.9, 1.0, 3, complete=False),
+            uni("uni3", 0.1, 1.0, 4, early=True),
+            uni("uni4", 0.1, 1.0, 2, complete=False),
+        ],
+    )
+    lines = rs.format_sweep(sweep).splitlines()
+    assert lines[0].split() == ["universe", "c", "d", "steps", "cpu/wall"] + [
+        "status"
+    ]
+    assert lines[1].split()[-2:] == ["30%", "ok"]
+    assert lines[2].endswith("90%  did not finish (killed?)")
+    assert lines[3].endswith("10%  stopped early")
+    assert lines[-1] == "  3 universe(s) did not run all planned steps"
+    assert lines[-2] == "  swept parameters: a.b.c, a.b.d"
+
+
+def test_compare_runs_edges(loaded):
+    before = _run((1, _data(seed=1)), (2, _data(seed=2)), (3, _data(seed=3)))
+    after = _run(
+        (1, _data(step_ns=13_000, seed=4)),
+        (2, _data(step_ns=7_000, seed=5)),
+        (3, _data(seed=6)),
+    )
+    loaded["b"], loaded["a"] = before, after
+    for share in (0.0, 1.0):  # the bounds are allowed
+        assert (
+            cm.compare_paths("b", "a", min_share=share)["min_share"] == share
+        )
+    res = cm.compare_paths("b", "a")
+    mi = {r["timer"]: r for r in res["timers"]}["model_iteration"]
+    u = mi["universes"]
+    assert (u["slower"], u["faster"], u["within"]) == (1, 1, 1)
+    assert not mi["consistent"]
+    # A ratio exactly at the factor is not beyond it.
+    res = cm.compare_paths("b", "a", factor=u["max_ratio"])
+    u2 = {r["timer"]: r for r in res["timers"]}["model_iteration"]
+    assert u2["universes"]["slower"] == 0
+    # Two pairs are compared pair by pair too.
+    loaded["a"] = _run((1, _data(seed=7)), (2, _data(seed=8)))
+    res = cm.compare_paths("b", "a")
+    assert all(r["universes"]["n"] in (0, 2) for r in res["timers"])
+    # Killed everywhere on one side: no ratios at all.
+    killed = [_data(complete=False, stats=False) for _ in range(2)]
+    loaded["a"] = _run((1, killed[0]), (2, killed[1]))
+    mi = {r["timer"]: r for r in cm.compare_paths("b", "a")["timers"]}[
+        "model_iteration"
+    ]
+    assert mi["universes"]["n"] == 0 and not mi["consistent"]
+    assert mi["universes"]["min_ratio"] is None
+    assert mi["universes"]["max_ratio"] is None
+
+
+def test_nothing_to_compare_says_how_universes_match(loaded):
+    loaded["b"] = _run((1, _data()), (2, _data()))
+    loaded["a"] = _run((3, _data()), (4, _data()))
+    with pytest.raises(ReportError) as err:
+        cm.compare_paths("b", "a")
+    assert str(err.value) == (
+        "b and a: no universes or models match (universes are matched by "
+        "their swept parameter values)"
+    )
