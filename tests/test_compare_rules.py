@@ -657,3 +657,71 @@ def test_nothing_to_compare_says_how_universes_match(loaded):
         "b and a: no universes or models match (universes are matched by "
         "their swept parameter values)"
     )
+
+
+def test_sweep_summary_merges_and_lists_every_universe():
+    from types import SimpleNamespace
+
+    a = _data(n=100, seed=1)
+    b = _data(n=50, step_ns=20_000, seed=2)
+    c = _data(n=30, seed=3, complete=False)
+    c.stats = {}
+    c.n_iterations = np.array([0, 10, 20])
+    a.config = dict(num_steps=100, M=dict(p=1, q=dict(r=1)), seed=1)
+    b.config = dict(num_steps=60, M=dict(p=2, q=dict(r=1)), seed=1)
+    c.config = dict(num_steps=30, M=dict(p=3, q=dict(r=2)), seed=1)
+    a.resources = dict(cpu=0.25, wall=0.5, peak_rss=1e6)
+    sweep = rs.sweep_summary({"uni1": [a], "uni2": [b], "uni3": [c]})
+    mi = sweep["timers"]["model_iteration"]
+    assert mi["universes"] == 2 and mi["count"] == 150
+    merged = a.stats["model_iteration"] + b.stats["model_iteration"]
+    assert sweep["merged"]["model_iteration"] == merged
+    assert mi == dict(universes=2, **merged.summary())
+    assert sweep["universes"] == [
+        dict(
+            universe="uni1",
+            params={"M.p": 1, "M.q.r": 1, "num_steps": 100},
+            steps_done=100,
+            steps_planned=100,
+            stopped_early=False,
+            finished=True,
+            complete=True,
+            cpu=0.25,
+            wall=0.5,
+            peak_rss=1e6,
+        ),
+        dict(
+            universe="uni2",
+            params={"M.p": 2, "M.q.r": 1, "num_steps": 60},
+            steps_done=50,
+            steps_planned=60,
+            stopped_early=True,
+            finished=False,
+            complete=True,
+            cpu=None,
+            wall=None,
+            peak_rss=None,
+        ),
+        dict(
+            universe="uni3",
+            params={"M.p": 3, "M.q.r": 2, "num_steps": 30},
+            steps_done=20,
+            steps_planned=30,
+            stopped_early=True,
+            finished=False,
+            complete=False,
+            cpu=None,
+            wall=None,
+            peak_rss=None,
+        ),
+    ]
+    # Same leaf names under different parents stay apart.
+    x = SimpleNamespace(config=dict(A=dict(x=1), B=dict(x=1)))
+    y = SimpleNamespace(config=dict(A=dict(x=2), B=dict(x=1)))
+    assert rs.swept_parameters({"u1": [x], "u2": [y]}) == {
+        "u1": {"A.x": 1},
+        "u2": {"A.x": 2},
+    }
+    # Data without a config: steps planned unknown.
+    bare = SimpleNamespace(invocations=dict(full_iteration=5), complete=True)
+    assert rs.steps(bare) == (5, None)
