@@ -725,3 +725,40 @@ def test_sweep_summary_merges_and_lists_every_universe():
     # Data without a config: steps planned unknown.
     bare = SimpleNamespace(invocations=dict(full_iteration=5), complete=True)
     assert rs.steps(bare) == (5, None)
+
+
+def test_files_with_several_models_match_by_name():
+    m, n = _data(), _data(seed=3)
+    n.model = "N"
+    m2, n2 = _data(seed=4), _data(seed=5)
+    n2.model = "N"
+    f = lambda *d: dict(kind="file", items={"f": list(d)})  # noqa: E731
+    pairs, unmatched = cm._match(f(m, n), f(n2, m2))
+    assert [(p[0], p[1]) for p in pairs] == [("M", "M"), ("N", "N")]
+    assert pairs[0][3] is m2 and pairs[1][3] is n2 and not unmatched
+
+
+def test_json_extras_per_benchmark_and_sweep():
+    a, b = _data(n=40, seed=1), _data(n=60, seed=2)
+    a.config, b.config = dict(p=1), dict(p=2)
+    a.resources = dict(cpu=1.0)
+    b.stats = None
+    loaded = dict(kind="run", items={"uni1": [a], "uni2": [b]})
+    out = dict(benchmarks=[dict(source="uni1"), dict(source="uni2")])
+    rs.json_extras(loaded, out)
+    r1, r2 = out["benchmarks"]
+    assert r1["per_invocation"] == {n: s.summary() for n, s in a.stats.items()}
+    assert r1["resources"] == dict(cpu=1.0)
+    assert r2["per_invocation"] == {} and r2["resources"] == {}
+    sweep = rs.sweep_summary(loaded["items"])
+    assert out["sweep"] == dict(
+        timers=sweep["timers"], universes=sweep["universes"]
+    )
+    assert out["sweep"]["universes"][1]["params"] == {"p": 2}
+    # A file: no sweep.
+    out = dict(benchmarks=[dict()])
+    rs.json_extras(dict(kind="file", items={"f": [a]}), out)
+    assert "sweep" not in out and out["benchmarks"][0]["resources"]
+    out = dict()
+    rs.json_extras(dict(kind="file", items={"f": [a]}), out)
+    assert out == {}
