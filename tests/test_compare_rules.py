@@ -762,3 +762,91 @@ def test_json_extras_per_benchmark_and_sweep():
     out = dict()
     rs.json_extras(dict(kind="file", items={"f": [a]}), out)
     assert out == {}
+
+
+def test_row_figures_merge_the_universes():
+    b1, b2 = _data(n=100, seed=1, init=0.1), _data(n=300, seed=2, init=0.3)
+    a1 = _data(n=200, step_ns=13_000, seed=3, init=0.2)
+    a2 = _data(n=200, seed=4, init=0.2)
+    rows = _rows([b1, b2], [a1, a2])
+    mi = rows["model_iteration"]
+    sb = b1.stats["model_iteration"] + b2.stats["model_iteration"]
+    sa = a1.stats["model_iteration"] + a2.stats["model_iteration"]
+    assert (mi["count_before"], mi["count_after"]) == (400, 400)
+    assert mi["mean_before"] == pytest.approx(sb.total / 400)
+    assert mi["mean_after"] == pytest.approx(sa.total / 400)
+    assert mi["ratio_mean"] == pytest.approx(sa.mean / sb.mean)
+    for q in (50, 99):
+        assert mi[f"p{q}_before"] == sb.percentile(q)
+        assert mi[f"p{q}_after"] == sa.percentile(q)
+    assert mi["ratio_p99"] == pytest.approx(
+        sa.percentile(99) / sb.percentile(99)
+    )
+    init = rows["init"]
+    assert (init["count_before"], init["count_after"]) == (2, 2)
+    assert init["mean_before"] == pytest.approx(0.2)
+    assert init["mean_after"] == pytest.approx(0.2)
+    assert init["ratio_mean"] == pytest.approx(1.0)
+    assert init["p50_before"] is None and init["ratio_p99"] is None
+
+
+def _no_loop_stats(d, run):
+    del d.stats["full_iteration"]
+    d.totals["run"] = run
+    return d
+
+
+def test_without_loop_histograms_the_run_totals_are_the_reference():
+    # model_iteration 10 -> 13 µs over 2 x 2000 steps: 12 ms of change.
+    def rows(run):
+        b = [_no_loop_stats(_data(seed=i), run) for i in (1, 2)]
+        a = [
+            _no_loop_stats(_data(step_ns=13_000, seed=i), run) for i in (3, 4)
+        ]
+        return _rows(b, a)
+
+    assert rows(0.1)["model_iteration"]["change"] == "slower"  # 6 %
+    assert rows(0.13)["model_iteration"]["change"] is None  # 4.6 %
+
+
+@pytest.mark.parametrize("fast_first", [True, False])
+def test_reference_is_the_larger_sides_typical_loop(fast_first):
+    # The user timer's 0.2 ms change is 0.5 % of the slow side's 40 ms
+    # loop and 1 % of the fast side's 20 ms.
+    slow, fast = _data(step_ns=20_000, user=100), _data(user=200, seed=4)
+    if fast_first:
+        slow, fast = _data(step_ns=20_000, user=200), _data(user=100, seed=4)
+        pair = [fast], [slow]
+    else:
+        pair = [slow], [fast]
+    assert _rows(*pair, min_share=0.007)["user"]["change"] is None
+    assert _rows(*pair, min_share=0.004)["user"]["change"] == "slower"
+
+
+def _at(ns, n=2000):
+    """Data whose every step takes exactly ``ns``."""
+    st = TimerStats.from_durations([ns] * n)
+    totals = dict(run=st.total, model_iteration=st.total)
+    totals["full_iteration"] = st.total
+    inv = dict(run=1, model_iteration=n, full_iteration=n)
+    return BenchmarkData(
+        path="x.h5",
+        model="M",
+        group="/M/benchmark",
+        totals=totals,
+        invocations=inv,
+        stats=dict(model_iteration=st, full_iteration=st),
+    )
+
+
+def test_two_buckets_apart_is_resolved_one_is_not():
+    i = 80  # a bucket 1/8 wide
+    lo = [bucket_lower_ns(k) for k in (i, i + 1, i + 2)]
+    two = _rows([_at(lo[0])], [_at(lo[2])])["model_iteration"]
+    assert two["ratio_median"] > 1.2 and two["change"] == "slower"
+    back = _rows([_at(lo[2])], [_at(lo[0])])["model_iteration"]
+    assert back["change"] == "faster"
+    one = _rows([_at(lo[0])], [_at(lo[1])], factor=1.05)["model_iteration"]
+    assert one["ratio_median"] > 1.1 and one["change"] is None
+    one = _rows([_at(lo[1])], [_at(lo[0])], factor=1.05)["model_iteration"]
+    assert one["ratio_median"] < 1 / 1.1 and one["change"] is None
