@@ -850,3 +850,82 @@ def test_two_buckets_apart_is_resolved_one_is_not():
     assert one["ratio_median"] > 1.1 and one["change"] is None
     one = _rows([_at(lo[1])], [_at(lo[0])], factor=1.05)["model_iteration"]
     assert one["ratio_median"] < 1 / 1.1 and one["change"] is None
+
+
+def test_rank_test_and_median_at_the_edges():
+    one_a, one_b = np.zeros(N_BUCKETS), np.zeros(N_BUCKETS)
+    one_a[100], one_b[101] = 1, 1
+    prob, p_slow, _ = rs.rank_test(one_a, one_b)  # var 1/4: z = 1
+    assert prob == 1.0
+    assert p_slow == pytest.approx(0.5 * math.erfc(1 / math.sqrt(2)))
+    same = np.zeros(N_BUCKETS)
+    same[100] = 7
+    assert rs.rank_test(same, same) == (0.5, 0.5, 0.5)  # var 0
+    # Millions in one bucket: the tie correction must not overflow.
+    big_a, big_b = np.zeros(N_BUCKETS, np.int64), np.zeros(N_BUCKETS, np.int64)
+    big_a[100], big_b[100], big_b[101] = 3_000_000, 3_000_000, 3_000
+    _, p_slow, p_fast = rs.rank_test(big_a, big_b)
+    fa, fb = big_a.astype(float), big_b.astype(float)
+    assert (p_slow, p_fast) == rs.rank_test(fa, fb)[1:]
+    assert p_slow < 1e-3 < p_fast
+    for bad in (np.zeros(N_BUCKETS),):
+        with pytest.raises(ValueError, match="^a histogram without inv"):
+            rs.rank_test(one_a, bad)
+        with pytest.raises(ValueError, match="^a histogram without inv"):
+            rs.median_ns(bad)
+    # One invocation, and one in the very last bucket.
+    assert rs.median_ns(one_a)[1] == 100
+    last = np.zeros(N_BUCKETS)
+    last[-1] = 2
+    assert rs.median_ns(last) == (
+        bucket_lower_ns(N_BUCKETS - 1)
+        + (2**63 - bucket_lower_ns(N_BUCKETS - 1)) / 2,
+        N_BUCKETS - 1,
+    )
+
+
+def test_ratio_of_a_zero_mean_is_unknown():
+    assert cm._ratio(0.0, 1.0) is None
+    assert cm._ratio(2.0, 1.0) == 0.5
+
+
+def test_histogram_on_one_side_only_is_not_tested():
+    b, a = _data(), _data(step_ns=30_000, seed=2)
+    a.stats = {}
+    rows = _rows([b], [a])
+    mi = rows["model_iteration"]
+    assert mi["kind"] == "single sample" and mi["note"] == "one-shot timer"
+    assert mi["change"] is None and mi["ratio_mean"] > 2
+    rows = _rows([a], [b])
+    assert rows["model_iteration"]["change"] is None
+    c = _data()
+    c.totals["teardown"] = 1e-3
+    c.invocations["teardown"] = 1
+    d = _data()
+    d.totals["teardown"] = 0.0
+    d.invocations["teardown"] = 0
+    assert _rows([c], [d])["teardown"]["kind"] == "not run"
+    assert _rows([d], [c])["teardown"]["kind"] == "not run"
+
+
+def test_outliers_do_not_inflate_the_reference():
+    # 6 ms of change; the loop is 20 ms typical, 140 ms with outliers.
+    out = [40_000_000] * 3
+    b = _data(outliers=out)
+    a = _data(step_ns=13_000, seed=2, outliers=out)
+    assert _rows([b], [a])["model_iteration"]["change"] == "slower"
+
+
+def test_via_with_other_invocation_counts():
+    b = _data(n=2000, user=1000)
+    a = _data(n=3000, step_ns=13_000, user=4000, seed=3)
+    rows = _rows([b], [a])
+    assert rows["user"]["change"] == "slower"
+    assert rows["model_iteration"]["via"] == ["user"]
+
+
+def test_faster_needs_the_factor_too():
+    i = 80
+    lo = [bucket_lower_ns(k) for k in (i, i + 2)]
+    back = _rows([_at(lo[1])], [_at(lo[0])], factor=1.5)["model_iteration"]
+    assert back["ratio_median"] > 1 / 1.5 and back["change"] is None
