@@ -929,3 +929,34 @@ def test_faster_needs_the_factor_too():
     lo = [bucket_lower_ns(k) for k in (i, i + 2)]
     back = _rows([_at(lo[1])], [_at(lo[0])], factor=1.5)["model_iteration"]
     assert back["ratio_median"] > 1 / 1.5 and back["change"] is None
+
+
+def test_configs_are_read_beside_each_data_file(tmp_path):
+    import os
+
+    datas = {}
+    texts = {
+        "uni1": "num_steps: 5\nM: {output_dir: /a, sub: {output_dir: /x}}\n",
+        "uni2": "num_steps: 6\nM: {output_dir: /b, sub: {output_dir: /y}}\n",
+        "uni3": "- a list\n",
+        "uni4": None,  # no config.yml
+        "uni5": "fifo",
+    }
+    for uni, text in texts.items():
+        d = tmp_path / uni
+        d.mkdir()
+        if text == "fifo":
+            os.mkfifo(d / "config.yml")  # would block if opened
+        elif text is not None:
+            (d / "config.yml").write_text(text)
+        data = _data()
+        data.path = str(d / "data.h5")
+        datas[uni] = [data]
+    rs.attach_configs(datas)
+    assert datas["uni1"][0].config == dict(
+        num_steps=5, M=dict(output_dir="/a", sub=dict(output_dir="/x"))
+    )
+    assert [datas[u][0].config for u in ("uni3", "uni4", "uni5")] == [None] * 3
+    # Output paths at any depth are not parameters.
+    swept = rs.swept_parameters(dict(uni1=datas["uni1"], uni2=datas["uni2"]))
+    assert swept == dict(uni1=dict(num_steps=5), uni2=dict(num_steps=6))
