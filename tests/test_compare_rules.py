@@ -960,3 +960,33 @@ def test_configs_are_read_beside_each_data_file(tmp_path):
     # Output paths at any depth are not parameters.
     swept = rs.swept_parameters(dict(uni1=datas["uni1"], uni2=datas["uni2"]))
     assert swept == dict(uni1=dict(num_steps=5), uni2=dict(num_steps=6))
+
+
+def test_killed_run_without_run_or_loop_steps():
+    # A killed run has only its cumulative timers: no 'run' total.
+    killed = _data(complete=False, stats=False)
+    for k in ("run", "init", "simulation"):
+        del killed.totals[k]
+    rows = _rows([_data()], [killed])
+    assert rows["model_iteration"]["kind"] == "not comparable"
+    # A side that never looped: an empty histogram is no reference.
+    idle = _data()
+    idle.stats["full_iteration"] = TimerStats()
+    rows = _rows([idle], [_data()])
+    assert rows["full_iteration"]["kind"] == "not run"
+
+
+def test_via_ignores_timers_that_did_not_run():
+    def with_idle_monitor(d):
+        d.totals["monitor"] = 0.0
+        d.invocations["monitor"] = 0
+        return d
+
+    rows = _rows(
+        [with_idle_monitor(_data())],
+        [with_idle_monitor(_data(step_ns=13_000, seed=2))],
+    )
+    assert rows["monitor"]["kind"] == "not run"
+    assert rows["model_iteration"]["change"] == "slower"
+    assert rows["full_iteration"]["via"] == ["model_iteration"]
+    assert rows["full_iteration"]["change"] is None
