@@ -126,7 +126,7 @@ def test_demo_compare_python(tmp_path):
     # without it) the twin too
     first = ["compiled"] if _impl.IMPLEMENTATION == "c" else ["this", "run"]
     assert head.split() == [*first, "pure-Python"]
-    for label in ("run time", "per step", "bookkeeping/iter"):
+    for label in ("simulation total", "per step", "bookkeeping/iter"):
         row = next(x for x in lines if x.strip().startswith(label))
         assert len(row.split()) == len(label.split()) + 2, row
     assert "same result (final tree density): yes" in res.stdout

@@ -214,6 +214,11 @@ def _report(args: argparse.Namespace) -> int:
     if len(args.path) != 1:
         return _err("report", "give one PATH, or --compare BEFORE AFTER")
     args.path = args.path[0]
+    if args.plot is not None:
+        try:
+            report.plot_path(args.plot)
+        except ValueError as exc:
+            return _err("report", str(exc))
     try:
         loaded = report.load_path(args.path, model=args.model)
     except report.ReportError as exc:
@@ -244,7 +249,7 @@ def _report(args: argparse.Namespace) -> int:
             f"{skipped['error']}",
             file=sys.stderr,
         )
-    if args.plot:
+    if args.plot is not None:
         out = report.plot_path(args.plot)
         try:
             report.plot(loaded, args.plot)

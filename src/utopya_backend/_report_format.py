@@ -160,7 +160,8 @@ def format_universes(summary: Dict[str, Any]) -> str:
         )
     s = summary["summary"]
     lines.append(
-        f"\n  {s['count']} universes; simulation time min "
+        f"\n  {s['count']} universe{'s' * (s['count'] != 1)}; "
+        "simulation time min "
         f"{format_time(s['min'])}, median {format_time(s['median'])}, max "
         f"{format_time(s['max'])} (slowest: {s['slowest']})"
     )

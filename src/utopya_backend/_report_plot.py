@@ -14,7 +14,23 @@ __all__ = ["plot_path", "plot"]
 
 def plot_path(out: str) -> str:
     """The file :func:`plot` writes for ``out``: ``.png`` is added to a
-    name without an extension, as matplotlib does."""
+    name without an extension, as matplotlib does.
+
+    Raises:
+        ValueError: If ``out`` names no visible file (empty, a
+            directory, or a name starting with ``.``), which would write
+            nothing or hidden ``.png.png`` files.
+    """
+    if not out:
+        raise ValueError("--plot needs a file name such as report.png")
+    name = os.path.basename(out)
+    if os.path.isdir(out) or not name or name.startswith("."):
+        where = out if os.path.isdir(out) else os.path.dirname(out)
+        raise ValueError(
+            f"--plot {out!r} names no visible file (a directory, or a "
+            "name starting with '.'); give a file name such as "
+            f"{os.path.join(where or '.', 'report.png')!r}"
+        )
     return out if os.path.splitext(out)[1] else out + ".png"
 
 

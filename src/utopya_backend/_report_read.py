@@ -276,17 +276,26 @@ def _find_in_file(path: str, f: h5py.File, model: Optional[str]) -> list:
             f"{path}: no model group '{model}'; groups: "
             f"{', '.join(sorted(f)) or '(none)'}"
         )
-    found = []
+    found: list = []
     for name in [model] if model else sorted(f):
-        grp = f[name]
-        if not isinstance(grp, h5py.Group):
-            continue
-        for sub in grp.values():
-            if _is_benchmark_group(sub):
-                found.append(_read_group(path, name, sub))
+        _find_in_group(path, f[name], name, found)
     if not found:
         raise ReportError(f"{path}: no benchmark group found")
     return found
+
+
+def _find_in_group(path: str, grp: Any, name: str, found: list) -> None:
+    """The benchmark groups of model group ``grp``; a model whose name
+    holds ``/`` (``root_model_name: a/b``) is a group ``b`` inside ``a``,
+    so a group without a benchmark group is searched one level down."""
+    if not isinstance(grp, h5py.Group):
+        return
+    subs = [s for s in grp.values() if isinstance(s, h5py.Group)]
+    mine = [s for s in subs if _is_benchmark_group(s)]
+    found += [_read_group(path, name, s) for s in mine]
+    if not mine:
+        for s in subs:
+            _find_in_group(path, s, s.name.lstrip("/"), found)
 
 
 def _universe_number(data_file: str) -> int:

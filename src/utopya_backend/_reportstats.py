@@ -4,15 +4,18 @@ Reads what :func:`~._stats.write_stats` stored (histograms, statistics,
 CPU time and peak RSS), merges histograms across the universes of a run
 directory into sweep-wide percentiles, finds each universe's swept
 parameters (the keys whose values differ between the universes' stored
-``config.yml``) and flags universes that stopped before their planned
-number of steps.
+``config.yml``), flags universes that stopped before their planned
+number of steps and tests two histograms for a change (``rank_test``).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import stat
 from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
 
 from . import _stats
 from ._timefmt import format_time
@@ -24,6 +27,10 @@ __all__ = [
     "sweep_summary",
     "format_sweep",
     "json_extras",
+    "rank_test",
+    "median_ns",
+    "MIN_SAMPLES",
+    "ALPHA",
 ]
 
 # Keys of a universe's config that differ by construction, not by sweep.
@@ -39,6 +46,8 @@ def attach(grp: Any, data: Any) -> None:
 
 def _load_yaml(path: str) -> Optional[dict]:
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a FIFO would block: only regular files are read
         import yaml
 
         from ._yaml import CfgLoader
@@ -97,12 +106,14 @@ def params_key(params: Dict[str, Any]) -> Tuple:
 def steps(data: Any) -> Tuple[Optional[int], Optional[int]]:
     """(steps done, steps planned) of one universe, None where unknown.
 
-    Done: the ``full_iteration`` invocations (or, for a killed run, the
-    iteration count at its last stored row); planned: ``num_steps`` of its
-    stored config.
+    Done: the ``full_iteration`` invocations; for a killed run, the
+    iteration count at its last stored row (a lower bound); unknown for a
+    complete run that stored no invocation counts (the original package:
+    its last row need not be its last step, so it is no evidence of an
+    early stop). Planned: ``num_steps`` of its stored config.
     """
     done = data.invocations.get("full_iteration")
-    if not data.complete or done is None:
+    if not data.complete:
         done = data.last_n_iterations
     cfg = getattr(data, "config", None) or {}
     planned = cfg.get("num_steps")
@@ -213,12 +224,12 @@ def format_sweep(sweep: Dict[str, Any]) -> str:
         lines.append("")
     keys = sorted({k for u in sweep["universes"] for k in u["params"]})
     short = [k.rsplit(".", 1)[-1] for k in keys]
-    head = f"  {'universe':>10s}  " + "  ".join(f"{s:>10s}" for s in short)
-    lines.append(head + f"  {'steps':>13s}  {'cpu/wall':>8s}  status")
+    head = f"  {'universe':>10s}  " + "".join(f"{s:>10s}  " for s in short)
+    lines.append(head + f"{'steps':>13s}  {'cpu/wall':>8s}  status")
     n_early = 0
     for u in sweep["universes"]:
-        vals = "  ".join(
-            f"{_param_str(u['params'].get(k)):>10s}" for k in keys
+        vals = "".join(
+            f"{_param_str(u['params'].get(k)):>10s}  " for k in keys
         )
         done, planned = u["steps_done"], u["steps_planned"]
         st = f"{'-' if done is None else done}/" + (
@@ -232,11 +243,13 @@ def format_sweep(sweep: Dict[str, Any]) -> str:
         elif u["stopped_early"]:
             status = "stopped early"
             n_early += 1
+        elif done is None and planned is not None:
+            status = "ok (steps not stored)"
         else:
             status = "ok"
         lines.append(
             f"  {u['universe']:>10s}  "
-            + (vals + "  " if keys else "")
+            + vals
             + f"{st:>13s}  {share:>8s}  {status}"
         )
     if keys:
@@ -275,3 +288,66 @@ def universes_by_params(
                 (uni, d)
             )
     return out
+
+
+# .. significance of a change, from two stored histograms ....................
+
+MIN_SAMPLES = 20
+"""Invocations a side needs before its histogram is tested for a change."""
+
+ALPHA = 0.001
+"""One-sided p-value below which a change counts as significant."""
+
+
+def rank_test(before: Any, after: Any) -> Tuple[float, float, float]:
+    """Mann-Whitney rank test of two histograms over the same buckets.
+
+    Invocations in one bucket are ties (they count half). Returns the
+    probability that an invocation of ``after`` is slower than one of
+    ``before`` (0.5: no change) and the one-sided p-values that ``after``
+    is slower and that it is faster (normal approximation with the tie
+    correction, fine for the :data:`MIN_SAMPLES` the comparison needs).
+
+    Raises:
+        ValueError: If a side has no invocations or the shapes differ.
+    """
+    a = np.asarray(before, dtype=np.float64)
+    b = np.asarray(after, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"histograms of shapes {a.shape} and {b.shape}")
+    na, nb = float(a.sum()), float(b.sum())
+    if na <= 0 or nb <= 0:
+        raise ValueError("a histogram without invocations")
+    below = np.cumsum(a) - a  # before-invocations in lower buckets
+    u = float(np.sum(b * (below + a / 2)))
+    n = na + nb
+    t = a + b
+    ties = float(np.sum(t * t * t - t))
+    var = na * nb / 12 * (n + 1 - ties / (n * (n - 1)))
+    z = (u - na * nb / 2) / math.sqrt(var) if var > 0 else 0.0
+    p_slower = 0.5 * math.erfc(z / math.sqrt(2))
+    p_faster = 0.5 * math.erfc(-z / math.sqrt(2))
+    return u / (na * nb), p_slower, p_faster
+
+
+def median_ns(counts: Any) -> Tuple[float, int]:
+    """The median of a histogram in ns, interpolated linearly within its
+    bucket, and that bucket's index.
+
+    Interpolated, a median that moves a little moves a little; but a
+    narrow peak that moves a little across a bucket edge still moves it by
+    up to a bucket (1/8), so a change is only resolved when the medians
+    lie two or more buckets apart.
+
+    Raises:
+        ValueError: If the histogram has no invocations.
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    cum = np.cumsum(c)
+    if not len(c) or cum[-1] <= 0:
+        raise ValueError("a histogram without invocations")
+    half = cum[-1] / 2
+    i = int(np.searchsorted(cum, half))
+    below = cum[i] - c[i]
+    lo, hi = _stats.bucket_lower_ns(i), _stats.bucket_lower_ns(i + 1)
+    return lo + (hi - lo) * (half - below) / c[i], i

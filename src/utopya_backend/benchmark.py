@@ -245,6 +245,10 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
         for timer in self._timers.values():
             if not timer.finished and timer.name != "teardown":
                 timer.stop()
+        # CPU and wall up to the end of the run, frozen: closing the file
+        # and the summary must not add CPU time to a wall time that has
+        # stopped (that showed single-threaded runs above 100 %).
+        self._bench_resources = self.resource_usage
         if self._bench_record is not None:
             self._bench_record.close(
                 self._timers.values(), self.timer_stats, self.resource_usage
@@ -299,7 +303,11 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
     @property
     def resource_usage(self) -> Dict[str, float]:
         """CPU seconds (user, system, both) of the process since the model
-        was created, the ``simulation`` wall time, and the peak RSS."""
+        was created, the ``simulation`` wall time, and the peak RSS; at
+        the end of the run they are frozen."""
+        frozen = getattr(self, "_bench_resources", None)
+        if frozen is not None:
+            return dict(frozen)
         sim = self._timers.get("simulation")
         wall = sim.elapsed if sim is not None else float("nan")
         return _stats.process_resources(

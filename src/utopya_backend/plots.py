@@ -55,7 +55,9 @@ def _title(loaded: Dict[str, Any], what: str) -> str:
     models = sorted({d.model for d in datas})
     if loaded["kind"] == "run":
         src = os.path.dirname(os.path.dirname(os.path.dirname(datas[0].path)))
-        where = f"run {os.path.basename(src) or src} ({len(datas)} universes)"
+        n = len(datas)
+        where = f"run {os.path.basename(src) or src} ({n} universe"
+        where += "s)" if n != 1 else ")"
     else:
         parts = os.path.abspath(datas[0].path).split(os.sep)
         where = os.path.join(*parts[-2:])
@@ -200,11 +202,9 @@ def plot_distributions(loaded: Dict[str, Any], out: str) -> str:
         e = edges[lo : hi + 1].copy()
         e[0] = max(e[0], 1e-9)
         c = s.counts[lo:hi]
-        # Density per log-width, so uneven bucket widths do not mislead.
-        widths = np.log10(e[1:]) - np.log10(e[:-1])
-        ax.stairs(
-            c / widths / c.sum(), e, fill=True, color="#1f77b4", alpha=0.6
-        )
+        # Percent of the invocations per bucket; above 16 ns the buckets
+        # are equally wide on this log axis (8 per doubling).
+        ax.stairs(100 * c / c.sum(), e, fill=True, color="#1f77b4", alpha=0.6)
         ax.set_xscale("log")
         _time_axis(ax, s.min or 1e-9, s.max or 1e-9)
         for q, ls in (("p50", "-"), ("p90", "--"), ("p99", ":")):
@@ -217,7 +217,7 @@ def plot_distributions(loaded: Dict[str, Any], out: str) -> str:
             fontsize="small",
         )
         ax.set_xlabel("time per invocation")
-        ax.set_ylabel("share per decade")
+        ax.set_ylabel("% of invocations per bucket")
         ax.legend(fontsize="x-small", loc="upper right", frameon=False)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
