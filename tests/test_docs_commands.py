@@ -48,6 +48,7 @@ OTHER_TOOLS = {
     "--all": "mutmut results",
     "--rounds": "benchmarks/perf_table.py",
     "--write": "benchmarks/perf_table.py",
+    "--pairs": "benchmarks/compare_gate.py",
 }
 
 NOT_RUNNABLE = re.compile(r"^\.\. not-runnable: \S", re.M)
@@ -200,3 +201,12 @@ def test_perf_table_writes_between_the_markers_only(tmp_path, monkeypatch):
     assert "NOTE" in text and table in text
     perf_table.write_page(table, "NOTE")  # again: the same page
     assert page.read_text() == text
+
+
+def test_report_help_names_the_files_plot_writes():
+    """``--plot OUT.png`` writes two more files; ``--help`` says which."""
+    from utopya_backend.plots import _with_suffix
+
+    text = " ".join(_cli_help("report").split())
+    for what in ("breakdown", "distributions"):
+        assert _with_suffix("OUT.png", what) in text

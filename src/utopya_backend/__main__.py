@@ -181,7 +181,9 @@ def _parser() -> argparse.ArgumentParser:
         "--plot",
         metavar="OUT.png",
         default=None,
-        help="write a figure of the cumulative timers (default: none)",
+        help="write a figure of the cumulative timers to OUT.png, and beside "
+        "it OUT-breakdown.png (where the time goes) and, when statistics "
+        "are stored, OUT-distributions.png (default: none)",
     )
     report.add_argument(
         "--json",
