@@ -222,7 +222,7 @@ class StepwiseModel(BaseModel):
         grow to the number of writes still to come. Its attributes label
         dimensions and coordinates for the frontend's data loader; the
         ``time`` of the rows is the times of those writes (not always
-        ``[write_start, write_every]``, see :mod:`._writeplan`).
+        ``[write_start, write_every]``, see ``model/_writeplan.py``).
 
         Args:
             name: Dataset name in :attr:`h5group`.
