@@ -238,9 +238,8 @@ def test_loading_the_output_as_the_readme_shows(journey, tmp_path_factory):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     (line,) = [x for x in proc.stdout.splitlines() if x.startswith("uni")]
-    name, dims, last_time = line.rsplit(" ", 2)[0].split(" ", 1) + [
-        line.rsplit(" ", 1)[1]
-    ]
+    head, last_time = line.rsplit(" ", 1)
+    name, dims = head.split(" ", 1)
     assert (name, dims) == ("uni0", "('time',)")
     uni = os.path.join(
         _single_run_dir(_step(journey, r"utopya run SIS stop\.yml")),
