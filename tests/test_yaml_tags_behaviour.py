@@ -330,3 +330,15 @@ def test_arange_step_zero_is_numpys_error(error):
 def test_linspace_needs_an_integer_num(error):
     msg = error("!linspace [0, 1, 2.5]")
     assert "Tag !linspace failed: TypeError" in msg
+
+
+def test_numpy_argument_errors_are_numpys(error):
+    """Arguments numpy refuses reach numpy: its error, not a size error."""
+    assert error("!arange {start: 5}").endswith(
+        "Tag !arange failed: TypeError: arange() requires stop to be "
+        "specified."
+    )
+    assert error("!linspace [0, 1, abc]").endswith(
+        "Tag !linspace failed: TypeError: 'str' object cannot be "
+        "interpreted as an integer"
+    )
