@@ -20,6 +20,7 @@ the value tags are in :mod:`._yaml_tags`, their limits in
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Dict
 
 import yaml
@@ -40,8 +41,16 @@ class CfgLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 def _plain_scalar(loader: CfgLoader, node: yaml.ScalarNode) -> Any:
-    """Construct a tagged scalar as if it were untagged (int, bool, ...)."""
-    tag = loader.resolve(yaml.ScalarNode, node.value, (True, False))
+    """Construct a tagged scalar as if it were untagged (int, bool, ...).
+
+    A quoted (or block) scalar is a string, as without the tag: ``!is-string
+    "1.0"`` is the string ``1.0``, not a float. (Plain style is ``None`` in
+    PyYAML's Python loader and ``''`` in its C loader.)
+    """
+    if node.style:
+        tag = "tag:yaml.org,2002:str"
+    else:
+        tag = loader.resolve(yaml.ScalarNode, node.value, (True, False))
     return loader.construct_object(
         yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark),
         deep=True,
@@ -65,26 +74,32 @@ def _fail(node: yaml.Node, exc: BaseException) -> yaml.YAMLError:
     )
 
 
-def _register(tags: str, func: Callable, *, unpack: bool) -> None:
-    def construct(loader: CfgLoader, node: yaml.Node) -> Any:
-        value = _node_value(loader, node)
-        try:
-            if unpack and isinstance(value, dict):
-                return func(**value)
-            if unpack and isinstance(value, list):
-                return func(*value)
-            return func(value)
-        except Exception as exc:
-            raise _fail(node, exc) from exc
+def _construct_tagged(
+    loader: CfgLoader, node: yaml.Node, *, func: Callable, unpack: bool
+) -> Any:
+    """Call a tag's function on the node's value (unpacked if ``unpack``)."""
+    value = _node_value(loader, node)
+    try:
+        if unpack and isinstance(value, dict):
+            return func(**value)
+        if unpack and isinstance(value, list):
+            return func(*value)
+        return func(value)
+    except Exception as exc:
+        raise _fail(node, exc) from exc
 
-    for tag in tags.split():
-        CfgLoader.add_constructor(tag, construct)
 
-
-for _tags, _func in UNPACKED.items():
-    _register(_tags, _func, unpack=True)
-for _tags, _func in SINGLE.items():
-    _register(_tags, _func, unpack=False)
+# Module-level constructors bound with partial (not closures), so that the
+# code that runs on every load is the code a test (or mutant) reaches.
+for _table, _unpack in ((UNPACKED, True), (SINGLE, False)):
+    for _tags, _func in _table.items():
+        for _tag in _tags.split():
+            CfgLoader.add_constructor(
+                _tag,
+                functools.partial(
+                    _construct_tagged, func=_func, unpack=_unpack
+                ),
+            )
 
 
 def _construct_expr(loader: CfgLoader, node: yaml.Node) -> Any:
@@ -127,20 +142,22 @@ _PARAM_CHECKS: Dict[str, Callable[[Any], bool]] = {
 }
 
 
-def _param_shorthand(mode: str, check: Callable[[Any], bool]) -> Callable:
-    def construct(loader: CfgLoader, node: yaml.Node) -> Any:
-        value = _node_value(loader, node)
-        if isinstance(value, dict) and "default" in value:
-            value = value["default"]
-        if not check(value):
-            raise _fail(node, ValueError(f"value {value!r} fails {mode}"))
-        return value
+def _construct_checked(
+    loader: CfgLoader, node: yaml.Node, *, mode: str
+) -> Any:
+    """A shorthand parameter tag: its value (or ``default``), checked."""
+    value = _node_value(loader, node)
+    if isinstance(value, dict) and "default" in value:
+        value = value["default"]
+    if not _PARAM_CHECKS[mode](value):
+        raise _fail(node, ValueError(f"value {value!r} fails {mode}"))
+    return value
 
-    return construct
 
-
-for _mode, _check in _PARAM_CHECKS.items():
-    CfgLoader.add_constructor("!" + _mode, _param_shorthand(_mode, _check))
+for _mode in _PARAM_CHECKS:
+    CfgLoader.add_constructor(
+        "!" + _mode, functools.partial(_construct_checked, mode=_mode)
+    )
 
 
 def _construct_param(loader: CfgLoader, node: yaml.Node) -> Any:

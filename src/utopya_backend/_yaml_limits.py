@@ -69,10 +69,9 @@ def _check_bits(n_bits: int) -> None:
 def _length(seq: Any) -> int:
     """``len(seq)`` (ranges beyond sys.maxsize included), 0 if unsized."""
     if isinstance(seq, range):
-        # len() overflows beyond sys.maxsize; compute it exactly instead.
-        if seq.step > 0:
-            return max(0, -(-(seq.stop - seq.start) // seq.step))
-        return max(0, -(-(seq.start - seq.stop) // -seq.step))
+        # len() overflows beyond sys.maxsize; compute it exactly instead
+        # (the ceiling of span / step, for either sign of the step).
+        return max(0, -(-(seq.stop - seq.start) // seq.step))
     try:
         return len(seq)
     except TypeError:

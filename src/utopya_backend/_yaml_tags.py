@@ -9,6 +9,7 @@ loader. Every tag that could build a large value checks its size first
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import operator
 import os
@@ -122,20 +123,19 @@ def _n_points(name: str, args: tuple, kwargs: dict) -> int:
         step = params.get("step", 1) or 1
         if stop is None:
             return 0
-        n = math.ceil((float(stop) - float(start)) / float(step))
-        return max(n, 0) if math.isfinite(n) else _MAX_SEQ_LEN + 1
+        span = (float(stop) - float(start)) / float(step)
+        # An infinite range is too large (math.ceil would raise instead).
+        return (
+            _MAX_SEQ_LEN + 1 if math.isinf(span) else max(math.ceil(span), 0)
+        )
     num = kwargs.get("num", args[2] if len(args) > 2 else 50)
     return int(num) if _is_integral(num) else 0
 
 
-def _numpy_list(name: str) -> Callable[..., list]:
-    func = getattr(np, name)
-
-    def make(*args: Any, **kwargs: Any) -> list:
-        _check_len(_n_points(name, args, kwargs), _MAX_SEQ_LEN, "elements")
-        return [float(f) for f in func(*args, **kwargs)]
-
-    return make
+def _numpy_list(name: str, *args: Any, **kwargs: Any) -> list:
+    """numpy's ``name`` (arange, ...) as a list of floats, size checked."""
+    _check_len(_n_points(name, args, kwargs), _MAX_SEQ_LEN, "elements")
+    return [float(f) for f in getattr(np, name)(*args, **kwargs)]
 
 
 def _array(value: Any) -> Any:
@@ -185,9 +185,9 @@ UNPACKED: Dict[str, Callable[..., Any]] = {
     "!if-else": lambda cond, a, b: a if cond else b,
     "!if-unix-else": lambda a, b: a if _is_unix else b,
     "!if-windows-else": lambda a, b: a if _is_windows else b,
-    "!arange": _numpy_list("arange"),
-    "!linspace": _numpy_list("linspace"),
-    "!logspace": _numpy_list("logspace"),
+    "!arange": functools.partial(_numpy_list, "arange"),
+    "!linspace": functools.partial(_numpy_list, "linspace"),
+    "!logspace": functools.partial(_numpy_list, "logspace"),
     "!joinpath": os.path.join,
     "!getenv !env": _getenv,
     "!getboolenv !boolenv": _getboolenv,
