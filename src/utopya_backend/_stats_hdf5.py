@@ -113,6 +113,8 @@ def read_stats(grp: Any) -> Dict[str, TimerStats]:
         raise ValueError(f"{h.name} and {st.name} label different timers")
     if not names:  # a run without cumulative timers: empty tables
         return {}
+    if "count" not in cols:
+        raise ValueError(f"{st.name} has no 'count' column")
     table = np.asarray(st[()], dtype=np.float64).reshape(len(names), -1)
     counts = np.asarray(h[()], dtype=np.int64)
     out = {}
