@@ -220,3 +220,9 @@ def test_describe_looks_for_reports_only_in_universe_directories(tmp_path):
     path = _file(uni / "data.h5", distribution="d", host="h")
     (tmp_path / "run" / "_report_nodeB.txt").unlink()
     assert describe(path).endswith(", host h")  # no report: the host
+
+
+def test_frontend_report_with_bytes_that_are_not_utf8_is_read(tmp_path):
+    text = REPORT.format(node="nodeA").encode() + b"  comment \xff\xfe\n"
+    (tmp_path / "_report_a.txt").write_bytes(b"# \xe9t\xe9\n" + text)
+    assert frontend_nodes(str(tmp_path)) == {"uni2": "nodeA", "uni4": "nodeA"}

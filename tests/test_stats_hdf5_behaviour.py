@@ -213,3 +213,67 @@ def test_resources_with_byte_labels_and_a_scalar_value(grp):
     r = grp.create_dataset("resources", data=3.5)
     r.attrs["coords__label"] = np.array([b"wall"], dtype="S")
     assert read_resources(grp) == {"wall": 3.5}
+
+
+def test_unlabelled_statistics_are_refused(grp):
+    s = TimerStats.from_durations([9])
+    grp.create_dataset("stats", data=[s.row()])
+    h = grp.create_dataset("histogram", data=s.counts[None, :])
+    h.attrs["coords__label"] = ["a"]
+    with pytest.raises(ValueError, match="expected \\(0, 488\\)"):
+        read_stats(grp)
+
+
+def test_unlabelled_histogram_is_refused_whatever_the_timers_name(grp):
+    write_stats(grp, {"None": TimerStats.from_durations([9])}, None, None)
+    del grp["histogram"].attrs["coords__label"]
+    with pytest.raises(ValueError, match="label different timers"):
+        read_stats(grp)
+
+
+def test_unlabelled_resources_read_as_nothing(grp):
+    grp.create_dataset("resources", data=[1.0, 2.0])
+    assert read_resources(grp) == {}
+
+
+def test_float32_tables_read_to_the_nearest_nanosecond(grp):
+    s = TimerStats.from_durations([100_000_000])  # 0.1 s
+    st = grp.create_dataset("stats", data=[s.row()], dtype=np.float32)
+    st.attrs["coords__label"] = ["t"]
+    st.attrs["coords__stat"] = list(STAT_COLUMNS)
+    h = grp.create_dataset("histogram", data=s.counts[None, :])
+    h.attrs["coords__label"] = ["t"]
+    got = read_stats(grp)["t"]
+    want = round(float(np.float32(0.1)) * 1e9)
+    assert want == 100_000_001
+    assert got.sum_ns == got.min_ns == want
+    r = grp.create_dataset("resources", data=[0.1], dtype=np.float32)
+    r.attrs["coords__label"] = ["wall"]
+    assert read_resources(grp) == {"wall": float(np.float32(0.1))}
+
+
+def test_statistics_without_a_count_column_are_refused(grp):
+    s = TimerStats.from_durations([9])
+    st = grp.create_dataset("stats", data=[s.row()[1:]])
+    st.attrs["coords__label"] = ["t"]
+    st.attrs["coords__stat"] = list(STAT_COLUMNS[1:])
+    h = grp.create_dataset("histogram", data=s.counts[None, :])
+    h.attrs["coords__label"] = ["t"]
+    with pytest.raises(ValueError) as err:
+        read_stats(grp)
+    assert str(err.value) == "/benchmark/stats has no 'count' column"
+
+
+def test_statistics_without_sums_read_with_zero_sums(grp):
+    s = TimerStats.from_durations([9, 11])
+    cols = ["count", "min", "max"]
+    row = dict(zip(STAT_COLUMNS, s.row()))
+    st = grp.create_dataset("stats", data=[[row[c] for c in cols]])
+    st.attrs["coords__label"] = ["t"]
+    st.attrs["coords__stat"] = cols
+    h = grp.create_dataset("histogram", data=s.counts[None, :])
+    h.attrs["coords__label"] = ["t"]
+    got = read_stats(grp)["t"]
+    assert (got.count, got.min_ns, got.max_ns) == (2, 9, 11)
+    assert (got.sum_ns, got.sum_sq_ns2) == (0, 0)
+    assert got.percentile(50) == 9e-9

@@ -406,3 +406,48 @@ def test_stats_module_exports_the_layout_not_the_recorder():
     assert {"TimerStats", "merge", "bucket_index", "PERCENTILES"} <= set(
         _stats.__all__
     )
+
+
+# .. reading back .............................................................
+
+
+def test_stored_seconds_read_back_to_the_nanosecond():
+    s = TimerStats.from_durations([1_500_000_000, 2_000_000_007])
+    got = TimerStats.from_stored(s.row(), s.counts)
+    assert (got.sum_ns, got.min_ns, got.max_ns) == (
+        3_500_000_007,
+        1_500_000_000,
+        2_000_000_007,
+    )
+
+
+def test_stored_row_without_sum_and_sum_sq_reads_as_zero():
+    s = TimerStats.from_durations([4, 6])
+    nan = float("nan")
+    got = TimerStats.from_stored([2.0, nan, nan, 4e-9, 6e-9], s.counts)
+    assert (got.count, got.sum_ns, got.sum_sq_ns2) == (2, 0, 0)
+    assert (got.min_ns, got.max_ns) == (4, 6)
+    got = TimerStats.from_stored([2.0, 10e-9], s.counts)  # a short row
+    assert (got.sum_ns, got.sum_sq_ns2, got.min_ns) == (10, 0, None)
+
+
+def test_stored_min_and_max_ignored_without_invocations():
+    row = [0.0, 0.0, 0.0, 5e-9, 7e-9]
+    got = TimerStats.from_stored(row, np.zeros(N_BUCKETS))
+    assert (got.min_ns, got.max_ns) == (None, None)
+    assert got == TimerStats()
+
+
+def test_stored_counts_become_int64_of_the_bucket_layout():
+    s = TimerStats.from_durations([3, 900])
+    got = TimerStats.from_stored(s.row(), s.counts.astype(np.float64))
+    assert got.counts.dtype == np.int64 and got.counts.shape == (N_BUCKETS,)
+    assert got == s
+    got = TimerStats.from_stored(s.row(), s.counts[None, :])
+    assert got.counts.shape == (N_BUCKETS,)
+    with pytest.raises(ValueError):
+        TimerStats.from_stored(s.row(), np.zeros(100))
+
+
+def test_recorded_counts_are_int64():
+    assert TimerStats.from_durations([1, 2]).counts.dtype == np.int64
