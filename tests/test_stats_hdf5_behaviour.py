@@ -106,6 +106,13 @@ def test_compression_applies_to_the_histogram(grp):
     assert h.compression == "gzip" and h.compression_opts == 4
 
 
+@pytest.mark.parametrize("level", [0, None])
+def test_compression_level_zero_or_none_stores_uncompressed(grp, level):
+    write_stats(grp, _two(), RES, level)
+    assert grp["histogram"].compression is None
+    assert grp["histogram"].chunks is None
+
+
 def test_no_timers_store_empty_tables_even_compressed(grp):
     write_stats(grp, {}, RES, 4)
     assert grp["histogram"].shape == (0, N_BUCKETS)
