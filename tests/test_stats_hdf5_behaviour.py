@@ -51,9 +51,10 @@ def test_histogram_holds_the_counts_per_timer(grp):
     assert np.array_equal(h.attrs["coords__bucket"], _EDGES[:-1] / 1e9)
     assert h.attrs["coords__bucket"][17] == 18e-9
     assert h.attrs["sub_bits"] == 3
-    assert h.attrs["layout"].startswith(
+    assert h.attrs["layout"] == (
         "log-linear: one bucket per ns below 16 ns, then 8 equal buckets "
-        "per power of two"
+        "per power of two of the duration in ns; bucket coordinate = lower "
+        "edge in seconds; edges in histogram_edges"
     )
     assert h.compression is None
 
@@ -80,7 +81,10 @@ def test_stats_table_holds_each_timers_row(grp):
     assert list(st.attrs["coords__label"]) == ["model_iteration", "write_data"]
     assert st.attrs["coords_mode__stat"] == "values"
     assert list(st.attrs["coords__stat"]) == list(STAT_COLUMNS)
-    assert st.attrs["units"].startswith("count: invocations; sum_sq: s^2;")
+    assert st.attrs["units"] == (
+        "count: invocations; sum_sq: s^2; others: seconds per invocation "
+        "(sum: seconds); std: population standard deviation"
+    )
 
 
 def test_resources_stored_in_label_order(grp):
@@ -284,3 +288,10 @@ def test_statistics_without_sums_read_with_zero_sums(grp):
     assert (got.count, got.min_ns, got.max_ns) == (2, 9, 11)
     assert (got.sum_ns, got.sum_sq_ns2) == (0, 0)
     assert got.percentile(50) == 9e-9
+
+
+def test_resources_given_as_integers_are_stored_as_floats(grp):
+    res = dict(cpu_user=1, cpu_system=0, cpu=1, wall=2, peak_rss=4096)
+    write_stats(grp, _two(), res, None)
+    assert grp["resources"].dtype == np.float64
+    assert read_resources(grp) == {k: float(v) for k, v in res.items()}
