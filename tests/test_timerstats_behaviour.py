@@ -451,3 +451,15 @@ def test_stored_counts_become_int64_of_the_bucket_layout():
 
 def test_recorded_counts_are_int64():
     assert TimerStats.from_durations([1, 2]).counts.dtype == np.int64
+
+
+def test_from_raw_takes_a_cores_fields():
+    hist = [0] * N_BUCKETS
+    hist[5] = 2
+    got = TimerStats.from_raw(2, 10, 5, 5, 50, hist)
+    assert got == TimerStats.from_durations([5, 5])
+    assert got.counts.dtype == np.int64 and got.counts.shape == (N_BUCKETS,)
+    empty = TimerStats.from_raw(0, 0, 7, 9, 0, [0] * N_BUCKETS)
+    assert (empty.min_ns, empty.max_ns) == (None, None)
+    with pytest.raises(ValueError):
+        TimerStats.from_raw(1, 5, 5, 5, 25, [0] * (N_BUCKETS + 1))
