@@ -16,7 +16,8 @@ __all__ = [
     "check_loop_state",
 ]
 
-_INT64 = range(-(2**63), 2**63)
+# Bounds, not a range: ``in range`` is a linear search for int subclasses.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def check_iteration_timers(
@@ -82,7 +83,7 @@ def check_loop_plan(
     for key, value in ints.items():
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"LoopPlan: {key} must be an int, got {value!r}")
-        if value not in _INT64:
+        if not _INT64_MIN <= value <= _INT64_MAX:
             raise OverflowError(
                 f"LoopPlan: {key}={value} does not fit in int64"
             )

@@ -111,6 +111,10 @@ def read_stats(grp: Any) -> Dict[str, TimerStats]:
         )
     if _names(h.attrs.get("coords__label", [])) != names:
         raise ValueError(f"{h.name} and {st.name} label different timers")
+    if not names:  # a run without cumulative timers: empty tables
+        return {}
+    if "count" not in cols:
+        raise ValueError(f"{st.name} has no 'count' column")
     table = np.asarray(st[()], dtype=np.float64).reshape(len(names), -1)
     counts = np.asarray(h[()], dtype=np.int64)
     out = {}

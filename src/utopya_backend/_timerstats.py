@@ -292,12 +292,17 @@ class TimerStats:
                 return None
             return int(round(v * 1e9))
 
+        sq = col.get("sum_sq")  # missing like sum: 0
         return cls(
             count=n,
             sum_ns=ns("sum") or 0,
             min_ns=ns("min") if n else None,
             max_ns=ns("max") if n else None,
-            sum_sq_ns2=int(round(col.get("sum_sq", 0.0) * 1e18)),
+            sum_sq_ns2=(
+                int(round(sq * 1e18))
+                if sq is not None and math.isfinite(sq)
+                else 0
+            ),
             counts=np.asarray(counts, dtype=np.int64).reshape(N_BUCKETS),
         )
 
