@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from _models import BenchWalker, Walker, output_path
 
-cstep = pytest.importorskip(
-    "utopya_backend.cstep", reason="needs the compiled core"
-)
+try:
+    from utopya_backend import cstep
+except ImportError as exc:  # a pure-Python install says why
+    pytest.skip(f"needs the compiled core ({exc})", allow_module_level=True)
 
 
 class CWalker(Walker):
