@@ -210,3 +210,16 @@ def test_report_help_names_the_files_plot_writes():
     text = " ".join(_cli_help("report").split())
     for what in ("breakdown", "distributions"):
         assert _with_suffix("OUT.png", what) in text
+
+
+def test_no_option_in_single_backticks_in_the_guide():
+    """In reST, single backticks do not make literals: ``--compare`` in them
+    renders with an en dash that fails when copied."""
+    pattern = re.compile(r"(?<![`:\w])`([^`]{1,300}?)`(?![`_])")
+    found = [
+        f"{page.name}: `{m.group(1)}`"
+        for page in sorted(DOCS.rglob("*.rst"))
+        for m in pattern.finditer(page.read_text(encoding="utf-8"))
+        if "--" in m.group(1)
+    ]
+    assert not found, found
