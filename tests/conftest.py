@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 from types import ModuleType
 from typing import Any, Callable, Dict
 
@@ -197,3 +198,24 @@ def tmpfs(tmp_path) -> Any:
     finally:
         for mnt in mounts:
             subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+@pytest.fixture
+def load(tmp_path: Any) -> Callable[[str], Any]:
+    """Load YAML text (dedented) through ``load_cfg_file``, as a config
+    file would be."""
+
+    def _load(text: str) -> Any:
+        from utopya_backend import load_cfg_file
+
+        p = tmp_path / "cfg.yml"
+        p.write_text(textwrap.dedent(text))
+        return load_cfg_file(str(p))
+
+    return _load
+
+
+@pytest.fixture
+def value(load: Callable[[str], Any]) -> Callable[[str], Any]:
+    """The value of one (tagged) YAML value, loaded as ``v: <text>``."""
+    return lambda text: load(f"v: {text}\n")["v"]

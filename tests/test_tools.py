@@ -7,7 +7,6 @@ import math
 import os
 import signal
 import sys
-import textwrap
 import time
 
 import pytest
@@ -25,19 +24,6 @@ from utopya_backend.signal import (
     attach_signal_handlers,
 )
 from utopya_backend.tools import ConfigError
-
-
-@pytest.fixture
-def load(tmp_path):
-    """Load YAML text through load_cfg_file."""
-
-    def _load(text: str):
-        p = tmp_path / "cfg.yml"
-        p.write_text(textwrap.dedent(text))
-        return load_cfg_file(str(p))
-
-    return _load
-
 
 # .. load_cfg_file ............................................................
 

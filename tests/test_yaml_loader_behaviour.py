@@ -8,27 +8,10 @@ and refuses what would take unbounded time, naming the expression.
 from __future__ import annotations
 
 import math
-import textwrap
 
 import pytest
 
-from utopya_backend import load_cfg_file
 from utopya_backend.tools import ConfigError
-
-
-@pytest.fixture
-def load(tmp_path):
-    def _load(text: str):
-        p = tmp_path / "loader.yml"
-        p.write_text(textwrap.dedent(text))
-        return load_cfg_file(str(p))
-
-    return _load
-
-
-@pytest.fixture
-def value(load):
-    return lambda text: load(f"v: {text}\n")["v"]
 
 
 @pytest.fixture
@@ -156,7 +139,7 @@ def test_tag_error_names_tag_line_and_column(load):
         load("a: 1\nb:\n  c:   !range [x]\n")
     msg = str(err.value)
     assert msg.splitlines()[0].endswith(
-        "loader.yml, line 3: Tag !range failed: TypeError: "
+        "cfg.yml, line 3: Tag !range failed: TypeError: "
         "'str' object cannot be interpreted as an integer"
     )
     assert "line 3, column 8" in msg

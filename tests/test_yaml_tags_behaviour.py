@@ -7,32 +7,11 @@ here pins a loaded value or the whole error text (tag, reason, value).
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from utopya_backend import load_cfg_file
 from utopya_backend.tools import ConfigError
 
 LIMIT = "more than the limit of 1000000"
-
-
-@pytest.fixture
-def load(tmp_path):
-    """Load YAML text through load_cfg_file."""
-
-    def _load(text: str):
-        p = tmp_path / "tags.yml"
-        p.write_text(textwrap.dedent(text))
-        return load_cfg_file(str(p))
-
-    return _load
-
-
-@pytest.fixture
-def value(load):
-    """The value of one tagged YAML value."""
-    return lambda text: load(f"v: {text}\n")["v"]
 
 
 @pytest.fixture
