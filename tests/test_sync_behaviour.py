@@ -107,9 +107,22 @@ def test_finish_calls_finishers_once_and_raises_the_first_error(h5, clock):
     assert log == ["a", "b", "c", "fin-b"]
     assert sync.flusher.last_ns == clock.now
     log.clear()
+    sync.finish()  # the same loss is reported once, but tried again
+    assert log == ["a", "b", "c"]  # finishers only once
+
+
+def test_finish_raises_a_new_error_after_an_old_one(h5, clock):
+    log = []
+    sync = OutputSync(h5)
+    a = Buffer(log, "a", fail=True)
+    sync.add(a)
     with pytest.raises(OSError, match="a failed"):
         sync.finish()
-    assert log == ["a", "b", "c"]  # finishers only once
+    a.name = "a again"
+    with pytest.raises(OSError, match="a again failed"):
+        sync.finish()
+    sync.finish()
+    assert log == ["a", "a again", "a again"]
 
 
 def test_finish_without_errors(h5, clock):

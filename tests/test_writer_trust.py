@@ -4,6 +4,7 @@ kept when the model closes its own file, errors at the model's line."""
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 
 import h5py
@@ -95,6 +96,19 @@ def test_rows_appended_before_a_close_say_they_are_lost(use_impl, make_cfg):
     assert "2 rows" in msg and "/MyModel/writer" in msg
     assert "closed" in msg and "lost" in msg
     np.testing.assert_array_equal(_rows(cfg), np.arange(4.0))
+
+
+def test_lost_rows_are_reported_once(use_impl, make_cfg, caplog):
+    """Closing the model after the failed run (as garbage collection
+    does) does not log the loss a second time."""
+    cfg = make_cfg(num_steps=5, model=dict(late=2))
+    m = Closing(cfg_file_path=cfg)
+    with pytest.raises(RuntimeError, match="lost"):
+        m.run()
+    caplog.clear()
+    with caplog.at_level(logging.ERROR):
+        m._close_output()
+    assert [r for r in caplog.records if "lost" in r.getMessage()] == []
 
 
 class WrongShape(StepwiseModel):

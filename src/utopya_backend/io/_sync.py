@@ -9,7 +9,7 @@ everything.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Set
 
 import h5py
 
@@ -64,6 +64,7 @@ class OutputSync:
         self.flusher = FileFlusher(h5file)
         self._buffers: List[Any] = []
         self._finishers: List[Callable[[], Any]] = []
+        self._raised: Set[str] = set()
 
     def add(self, buffer: Any, finish: Any = None) -> None:
         """Write ``buffer``'s pending rows at each sync; call ``finish()``
@@ -93,7 +94,11 @@ class OutputSync:
 
     def finish(self) -> None:
         """Write everything and finish every dataset; the first error is
-        raised after all were tried, so one bad dataset loses no others."""
+        raised after all were tried, so one bad dataset loses no others.
+
+        An error already raised by an earlier call (the same text: the same
+        rows lost) is not raised again, so closing the file after a failed
+        run does not report the loss twice."""
         first: Any = None
         for step in [b.flush for b in self._buffers] + self._finishers:
             try:
@@ -105,5 +110,6 @@ class OutputSync:
             self.flusher.flush(renew=False)
         except Exception as exc:
             first = first or exc
-        if first is not None:
+        if first is not None and str(first) not in self._raised:
+            self._raised.add(str(first))
             raise first
