@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 import h5py
 
-from . import _impl, _stats
-from ._bench_options import BENCHMARK_KEYS, read_benchmark_cfg
-from ._bench_summary import (
+from .bench import _stats
+from .core import _impl
+from .bench._bench_options import BENCHMARK_KEYS, read_benchmark_cfg
+from .bench._bench_summary import (
     DEFAULT_INFO_FSTR,
     format_stats_table,
     format_timer_lines,
 )
-from ._bench_timers import TimerRegistry
-from ._impl import Timer
+from .bench._bench_timers import TimerRegistry
+from .core._impl import Timer
 from .io._benchmark import BenchmarkRecord
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -292,7 +293,7 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
     @property
     def timer_stats(self) -> Dict[str, Any]:
         """Per-invocation statistics of the cumulative timers, by name
-        (:class:`~utopya_backend._stats.TimerStats`)."""
+        (:class:`~utopya_backend.bench._stats.TimerStats`)."""
         out = {}
         for name, t in self._timers.items():
             st = getattr(t, "stats", None)

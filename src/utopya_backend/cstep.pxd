@@ -16,10 +16,10 @@ The run loop calls ``step`` through the vtable: no Python call per step.
 
 from libc.stdint cimport int64_t
 
-from ._rowbuffer cimport RowBuffer
+from .core._rowbuffer cimport RowBuffer
 # Benchmark timers at C level: ``t.c_unpause()`` / ``t.c_pause()`` (nogil)
 # on a model's ``timers[name]``.
-from ._timing cimport Timer
+from .core._timing cimport Timer
 
 
 cdef class LoopCounters:

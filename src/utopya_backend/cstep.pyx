@@ -10,8 +10,8 @@ from libc.stdint cimport int64_t
 from libc.string cimport memcpy
 from cpython.exc cimport PyErr_Occurred
 
-from ._rowbuffer cimport RowBuffer
-from ._timing cimport ub_monotonic_ns
+from .core._rowbuffer cimport RowBuffer
+from .core._timing cimport ub_monotonic_ns
 
 import numpy as np
 

@@ -37,7 +37,7 @@ def load_cfg_file(fpath: str, *, loader: Optional[str] = None) -> Any:
         FileNotFoundError: If the file does not exist.
         ConfigError: If the file is malformed (with the line) or a tag fails.
     """
-    from ._yaml import CfgLoader
+    from .yamlcfg._yaml import CfgLoader
 
     path = os.path.expanduser(str(fpath))
     name = loader if loader is not None else os.path.splitext(path)[1][1:]

@@ -13,7 +13,8 @@ from typing import Any, Dict, Iterable, List, Optional
 import h5py
 import numpy as np
 
-from .. import _impl, _stats_hdf5
+from ..bench import _stats_hdf5
+from ..core import _impl
 from ._layout import block_chunks, linked_coords
 from ._sink import DatasetSink
 from ._sync import FileFlusher, OutputSync

@@ -13,7 +13,7 @@ from typing import Any, Callable, List, Set
 
 import h5py
 
-from .. import _impl
+from ..core import _impl
 from ._reserve import DiskReserve
 
 __all__ = ["INTERVAL_NS", "FileFlusher", "OutputSync"]

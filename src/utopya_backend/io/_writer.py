@@ -8,7 +8,7 @@ from typing import Any, List, Mapping, Optional, Sequence
 import h5py
 import numpy as np
 
-from .. import _impl
+from ..core import _impl
 from ._layout import block_chunks, create_ts_dataset, linked_coords
 from ._sink import DatasetSink
 from ._sync import OutputSync

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Optional
 
-from .. import _impl
+from ..core import _impl
 from ._monitor import format_monitor_line
 
 if TYPE_CHECKING:  # pragma: no cover

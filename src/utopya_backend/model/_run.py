@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from .. import _impl
+from ..core import _impl
 from ..signal import SIGNAL_FLAG, SIGNAL_INFO
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._loop_py import IterationTimers
+    from ..core._loop_py import IterationTimers
     from ._state import ModelState as _ModelState
 else:
     _ModelState = object  # at run time: no base but object

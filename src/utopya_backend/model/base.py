@@ -20,7 +20,8 @@ from typing import Any, Optional, Union
 import h5py
 import numpy as np
 
-from .. import _impl, _provenance
+from ..core import _impl
+from ..io import _provenance
 from ..io._sync import OutputSync
 from ..logging import backend_logger as _backend_logger
 from ..logging import get_level as _get_level

@@ -14,9 +14,9 @@ from typing import Any, Dict, List
 import numpy as np
 
 from . import _reportstats
-from ._provenance import describe as _provenance
+from ..io._provenance import describe as _provenance
 from ._report_read import BenchmarkData
-from ._timefmt import format_time
+from ..core._timefmt import format_time
 
 __all__ = [
     "NESTING_NOTE",

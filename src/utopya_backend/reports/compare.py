@@ -47,7 +47,7 @@ import sys
 from typing import Any, Dict, Optional
 
 from ._compare_match import compare_paths  # noqa: F401 (re-exported)
-from ._timefmt import format_time
+from ..core._timefmt import format_time
 
 __all__ = ["add_arguments", "compare_paths", "format_compare", "run_compare"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Union
 
-from . import _impl
-from ._impl import Timer
+from ..core import _impl
+from ..core._impl import Timer
 
 __all__ = ["TimerRegistry"]
 

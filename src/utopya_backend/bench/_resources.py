@@ -73,7 +73,7 @@ def process_resources(
 def format_resources(res: Dict[str, Any]) -> str:
     """``CPU 1.20s (user 1.10s + system 0.10s) = 92% of 1.30s wall; peak
     RSS 85.2 MiB`` from :func:`process_resources` (or stored) figures."""
-    from ._timefmt import format_time
+    from ..core._timefmt import format_time
 
     def t(key: str) -> str:
         v = res.get(key)

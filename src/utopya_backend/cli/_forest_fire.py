@@ -4,16 +4,19 @@ A cellular automaton on a periodic square grid. Each step, burning cells
 burn down, trees next to a fire catch it, lightning ignites a tree with
 probability ``p_lightning`` and trees grow on empty cells with probability
 ``p_growth``. It shows a typical StepwiseModel with the benchmark mixin.
+``_write_cfg`` writes the config file of a demo run.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
+import yaml
 
-from .benchmark import ModelBenchmarkMixin
-from .model import StepwiseModel
+from ..benchmark import ModelBenchmarkMixin
+from ..model import StepwiseModel
 
 __all__ = ["EMPTY", "TREE", "FIRE", "ForestFire", "BenchmarkedForestFire"]
 
@@ -80,3 +83,28 @@ class ForestFire(StepwiseModel):
 
 class BenchmarkedForestFire(ModelBenchmarkMixin, ForestFire):
     """The forest fire with every phase timed."""
+
+
+def _write_cfg(
+    out: str,
+    name: str,
+    model_cfg: dict,
+    *,
+    seed: int = 42,
+    monitor_emit_interval: float = 0.1,
+    **root: Any,
+) -> str:
+    cfg = dict(
+        root_model_name=name,
+        output_path=os.path.join(out, "data.h5"),
+        output_dir=out,
+        seed=seed,
+        monitor_emit_interval=monitor_emit_interval,
+        log_levels=dict(model="warning", backend="warning"),
+        **root,
+    )
+    cfg[name] = model_cfg
+    path = os.path.join(out, "config.yml")
+    with open(path, "w") as f:
+        yaml.safe_dump(cfg, f)
+    return path

@@ -17,8 +17,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import _stats
-from ._timefmt import format_time
+from ..bench import _stats
+from ..core._timefmt import format_time
 
 __all__ = [
     "attach",
@@ -50,7 +50,7 @@ def _load_yaml(path: str) -> Optional[dict]:
             return None  # a FIFO would block: only regular files are read
         import yaml
 
-        from ._yaml import CfgLoader
+        from ..yamlcfg._yaml import CfgLoader
 
         with open(path) as f:
             cfg = yaml.load(f, Loader=CfgLoader)  # noqa: S506 (safe loader)

@@ -38,7 +38,8 @@ __all__ = [
 def info(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """What this process records: distribution, version, implementation,
     Python version, host, and the SLURM node and job where set."""
-    from . import __version__, _impl
+    from .. import __version__
+    from ..core import _impl
 
     env = os.environ if environ is None else environ
     out = {

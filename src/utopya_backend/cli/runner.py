@@ -119,7 +119,7 @@ def load_model_class(target: str) -> type:
             not a model class. Exceptions the module raises on import are
             passed on (the caller reports them).
     """
-    from .model import BaseModel
+    from ..model import BaseModel
 
     where, sep, cls_name = target.rpartition(":")
     if not sep or not where or not cls_name:
@@ -198,7 +198,7 @@ def _set_nested(cfg: Dict[str, Any], parts: List[str], value: Any, item: str):
 
 
 def _load_cfg(path: str) -> Dict[str, Any]:
-    from .tools import load_cfg_file
+    from ..tools import load_cfg_file
 
     try:
         cfg = load_cfg_file(path)
@@ -224,8 +224,8 @@ def build_root_cfg(
     sets: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """The root config for ``cls``, without the output keys."""
-    from .benchmark import ModelBenchmarkMixin
-    from .model import StepwiseModel
+    from ..benchmark import ModelBenchmarkMixin
+    from ..model import StepwiseModel
 
     root: Dict[str, Any] = dict(root_model_name=cls.__name__)
     root.update(copy.deepcopy(ROOT_DEFAULTS))
@@ -389,8 +389,8 @@ def _discard_empty_run(out_dir: str, cfg_path: str, data: str) -> None:
 
 
 def _summary(model: Any) -> None:
-    from .benchmark import ModelBenchmarkMixin
-    from .report import format_timer_rows, timer_rows
+    from ..benchmark import ModelBenchmarkMixin
+    from ..reports.report import format_timer_rows, timer_rows
 
     sys.stdout.flush()
     if isinstance(model, ModelBenchmarkMixin) and model.timers:

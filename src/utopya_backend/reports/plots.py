@@ -22,7 +22,8 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from . import _reportstats, _stats
+from ..bench import _stats
+from . import _reportstats
 
 __all__ = ["plot_all", "plot_breakdown", "plot_distributions", "plot_sweep"]
 
@@ -154,7 +155,7 @@ def plot_breakdown(loaded: Dict[str, Any], out: str) -> str:
 
 
 def _fmt_s(v: Optional[float]) -> str:
-    from ._timefmt import format_time
+    from ..core._timefmt import format_time
 
     return "-" if v is None else format_time(v)
 

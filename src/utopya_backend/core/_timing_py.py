@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import operator
 import time
-import weakref
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from ._timerstats import (
@@ -18,6 +17,7 @@ from ._timerstats import (
     check_saved_state,
     record_py,
 )
+from ._timefunc_py import _clock_origin
 
 __all__ = ["Timer", "monotonic_ns"]
 
@@ -33,21 +33,7 @@ def _ns_to_seconds(ns: int) -> float:
     return ns / 1e9
 
 
-# Origins of custom clocks, one per time_func object: the rules and the
-# reasons are in _timing.pyx (same names there).
-_CLOCK_ORIGINS: weakref.WeakKeyDictionary[Any, float] = (
-    weakref.WeakKeyDictionary()
-)
-
 _MAX_READING_NS = 4611686018427387904.0  # 2**62
-
-
-def _clock_origin(time_func: Any, reading: float) -> float:
-    """Origin (seconds) of ``time_func``; ``reading`` if it has none yet."""
-    try:
-        return _CLOCK_ORIGINS.setdefault(time_func, reading)
-    except TypeError:  # unhashable or not weak-referenceable
-        return 0.0
 
 
 def _as_double(value: Any) -> float:
@@ -244,7 +230,7 @@ class Timer:
     @property
     def stats(self) -> Optional[TimerStats]:
         """Statistics of the segments (invocations) so far, as a
-        :class:`~utopya_backend._stats.TimerStats`; None if one-shot."""
+        :class:`~utopya_backend.bench._stats.TimerStats`; None if one-shot."""
         if self._stats is None:
             return None
         n, total, lo, hi, sumsq = self._stats

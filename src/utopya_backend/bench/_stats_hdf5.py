@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ._resources import RESOURCE_LABELS, RESOURCE_UNITS
-from ._timerstats import (
+from ..core._timerstats import (
     _EDGES,
     N_BUCKETS,
     STAT_COLUMNS,

@@ -2,39 +2,12 @@
 
 from typing import Any, Callable, Iterable, Optional, Tuple
 
-from ._rowbuffer import RowBuffer
-from ._timing import Timer
-from .cstep import LoopCounters as LoopCounters
+from ..cstep import LoopCounters as LoopCounters
+from ._itimers import IterationTimers as IterationTimers
 
 __all__ = ["IterationTimers", "LoopCounters", "LoopPlan", "run_iterations"]
 
 _Hook = Optional[Callable[[], Any]]
-
-class IterationTimers:
-    @property
-    def full_iteration(self) -> Timer: ...
-    @property
-    def model_iteration(self) -> Timer: ...
-    @property
-    def write_data(self) -> Timer: ...
-    @property
-    def columns(self) -> Tuple[Timer, ...]: ...
-    @property
-    def rows(self) -> Optional[RowBuffer]: ...
-    def __init__(
-        self,
-        full_iteration: Timer,
-        model_iteration: Timer,
-        write_data: Timer,
-        columns: Iterable[Timer] = ...,
-        rows: Optional[RowBuffer] = ...,
-    ) -> None: ...
-    def write(
-        self,
-        write_func: Callable[[], Any],
-        n_iterations: int,
-        timed: bool = ...,
-    ) -> None: ...
 
 class LoopPlan:
     model: Any

@@ -12,12 +12,11 @@ from libc.math cimport floor, isfinite
 from libc.stdint cimport int64_t
 from libc.string cimport memcpy
 
-import weakref
-
 import numpy as np
 
 from ._timerstats import N_BUCKETS, TimerStats
 from ._timerstats import check_saved_state as _check_saved_state
+from ._timefunc import _clock_origin
 
 __all__ = ["Timer", "monotonic_ns"]
 
@@ -35,30 +34,10 @@ cdef inline int64_t _seconds_to_ns(double seconds) noexcept nogil:
     return <int64_t>floor(seconds * 1e9 + 0.5)
 
 
-# Readings of a custom ``time_func`` are integer ns relative to an origin in
-# seconds, so that large clocks (e.g. 1e10 s, or a ns clock passed by mistake)
-# keep ns resolution and stay within int64. Readings of one timer serve the
-# pause of another (IterationTimers, the run loop), so the origin belongs to
-# the clock, not to the timer: the first reading of a ``time_func`` object
-# becomes its origin, kept here for as long as that object lives (weak keys:
-# every timer using the clock holds it, so the origin outlives all readings
-# made against it). A callable that is unhashable or not weak-referenceable
-# gets the origin 0.0, which is shared trivially. ``_timing_py`` keeps its own
-# registry with the same rules. The default clock needs no origin.
-_CLOCK_ORIGINS = weakref.WeakKeyDictionary()
-
 # Readings must stay within 2**62 ns (about 146 years) of the origin; then
 # a segment (the difference of two readings) and, for a monotonic clock, any
 # sum of disjoint segments stay below 2**63 ns and cannot overflow int64.
 cdef double _MAX_READING_NS = 4611686018427387904.0
-
-
-def _clock_origin(time_func, double reading):
-    """Origin (seconds) of ``time_func``; ``reading`` if it has none yet."""
-    try:
-        return _CLOCK_ORIGINS.setdefault(time_func, reading)
-    except TypeError:  # unhashable or not weak-referenceable
-        return 0.0
 
 
 cdef int64_t _relative_ns(Timer timer, double reading) except? -1:
@@ -270,7 +249,7 @@ cdef class Timer:
     @property
     def stats(self):
         """Statistics of the segments (invocations) so far, as a
-        :class:`~utopya_backend._stats.TimerStats`; None if one-shot."""
+        :class:`~utopya_backend.bench._stats.TimerStats`; None if one-shot."""
         if self._stats is NULL:
             return None
         counts = np.empty(N_BUCKETS, dtype=np.int64)

@@ -9,7 +9,7 @@ apart), :mod:`._resources` (CPU, wall and peak RSS of the process) and
 
 from __future__ import annotations
 
-from . import _timerstats
+from ..core import _timerstats
 from ._resources import (  # noqa: F401 (re-exported)
     RESOURCE_LABELS,
     RESOURCE_UNITS,
@@ -23,7 +23,7 @@ from ._stats_hdf5 import (  # noqa: F401 (re-exported)
     read_stats,
     write_stats,
 )
-from ._timerstats import (  # noqa: F401 (re-exported)
+from ..core._timerstats import (  # noqa: F401 (re-exported)
     _EDGES,
     _SUMSQ_MOD,
     N_BUCKETS,

@@ -23,10 +23,9 @@ from ._forest_fire import (  # noqa: F401 (re-exported)
     TREE,
     BenchmarkedForestFire,
     ForestFire,
+    _write_cfg,
 )
-from .benchmark import ModelBenchmarkMixin
-from .logging import backend_logger
-from .model import StepwiseModel
+from ._overhead import _print_overhead, _step_seconds, measure_overhead
 
 __all__ = [
     "ForestFire",
@@ -90,31 +89,6 @@ def _default_out() -> str:
     return tempfile.mkdtemp(prefix=f"utopya-backend-demo-{stamp}-")
 
 
-def _write_cfg(
-    out: str,
-    name: str,
-    model_cfg: dict,
-    *,
-    seed: int = 42,
-    monitor_emit_interval: float = 0.1,
-    **root: Any,
-) -> str:
-    cfg = dict(
-        root_model_name=name,
-        output_path=os.path.join(out, "data.h5"),
-        output_dir=out,
-        seed=seed,
-        monitor_emit_interval=monitor_emit_interval,
-        log_levels=dict(model="warning", backend="warning"),
-        **root,
-    )
-    cfg[name] = model_cfg
-    path = os.path.join(out, "config.yml")
-    with open(path, "w") as f:
-        yaml.safe_dump(cfg, f)
-    return path
-
-
 def _run_forest_fire(
     *,
     steps: int,
@@ -160,75 +134,11 @@ def _run_forest_fire(
         rows=None,
     )
     if benchmark:
-        from .report import timer_rows
+        from ..reports.report import timer_rows
 
         result["rows"] = timer_rows(model.timers)
     del model
     return result
-
-
-class _EmptyStep(StepwiseModel):
-    """A model whose step does nothing: its run time is bookkeeping."""
-
-    def setup(self, **_: Any) -> None:
-        pass
-
-    def perform_step(self) -> None:
-        pass
-
-    def write_data(self) -> None:
-        pass
-
-    def _emit_monitor(self) -> None:
-        pass  # no monitor lines from the measurement
-
-
-class _BenchmarkedEmptyStep(ModelBenchmarkMixin, _EmptyStep):
-    pass
-
-
-def measure_overhead(n: int = 200_000, repeat: int = 3) -> Dict[str, float]:
-    """Seconds per iteration the package's bookkeeping costs.
-
-    Runs a model with an empty step ``n`` times (the best of ``repeat``
-    runs), without and with the benchmark mixin, in a throw-away
-    directory. Returns ``loop`` (the run loop: stepping, monitor check,
-    signal check) and ``timers`` (what the benchmark timers add).
-    """
-    best: Dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="utopya-backend-demo-") as tmp:
-        for key, cls in (
-            ("loop", _EmptyStep),
-            ("full", _BenchmarkedEmptyStep),
-        ):
-            for i in range(repeat):
-                out = os.path.join(tmp, f"{key}{i}")
-                os.mkdir(out)
-                cfg_path = _write_cfg(
-                    out,
-                    "Empty",
-                    (
-                        dict(benchmark=dict(show_on_exit=False, write=False))
-                        if key == "full"
-                        else {}
-                    ),
-                    monitor_emit_interval=1000.0,
-                    num_steps=n,
-                    write_start=n,
-                    write_every=n,
-                )
-                level = backend_logger.level
-                backend_logger.setLevel(logging.WARNING)
-                try:
-                    model = cls(cfg_file_path=cfg_path)
-                    t0 = time.perf_counter()
-                    model.run()
-                    dt = (time.perf_counter() - t0) / n
-                finally:
-                    backend_logger.setLevel(level)
-                del model
-                best[key] = min(best.get(key, dt), dt)
-    return dict(loop=best["loop"], timers=max(best["full"] - best["loop"], 0))
 
 
 def run_demo(
@@ -267,7 +177,7 @@ def run_demo(
     print(f"Forest fire: {steps} steps on a {grid}x{grid} grid, seed {seed}")
     print(f"Final tree density: {res['density']:.3f}")
     if res["rows"] is not None:
-        from .report import format_timer_rows
+        from ..reports.report import format_timer_rows
 
         print()
         print(format_timer_rows(res["rows"]))
@@ -302,41 +212,9 @@ def _run_time_row(
     return ("simulation total", a, b)
 
 
-def _step_seconds(res: Dict[str, Any], steps: int) -> float:
-    """Seconds per forest-fire step: the model_iteration mean if timed."""
-    for r in res["rows"] or ():
-        if r["timer"] == "model_iteration" and r["mean"] is not None:
-            return float(r["mean"])
-    return float(res["wall"]) / max(steps, 1)
-
-
-def _print_overhead(
-    over: Dict[str, float], res: Dict[str, Any], steps: int
-) -> None:
-    from . import _impl
-    from ._timefmt import format_time
-
-    impl = (
-        "compiled core"
-        if _impl.IMPLEMENTATION == "c"
-        else ("pure-Python twin")
-    )
-    total = over["loop"] + over["timers"]
-    step = _step_seconds(res, steps)
-    print(
-        f"Bookkeeping per iteration ({impl}, measured on an empty step): "
-        f"{format_time(total)} = run loop {format_time(over['loop'])} + "
-        f"benchmark timers {format_time(over['timers'])}"
-    )
-    share = 100 * total / step if step > 0 else 0.0
-    print(
-        f"  that is {share:.3g}% of a forest-fire step "
-        f"({format_time(step)})"
-    )
-
-
 _TWIN_CODE = """import json, sys
-from utopya_backend import _impl, demo
+from utopya_backend.cli import demo
+from utopya_backend.core import _impl
 a = json.loads(sys.argv[1])
 res = demo._run_forest_fire(progress=False, **a)
 res["overhead"] = demo.measure_overhead()
@@ -359,8 +237,8 @@ def _compare_python(
     import json
     import subprocess
 
-    from . import _impl
-    from ._timefmt import format_time
+    from ..core import _impl
+    from ..core._timefmt import format_time
 
     twin_out = os.path.join(out, "pure-python")
     os.mkdir(twin_out)

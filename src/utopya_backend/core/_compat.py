@@ -25,7 +25,11 @@ def _is_command_line() -> bool:
     argv = list(getattr(sys, "orig_argv", ()))
     if "-m" in argv:
         module = argv[argv.index("-m") + 1 : argv.index("-m") + 2]
-        return module in (["utopya_backend"], ["utopya_backend.__main__"])
+        return module in (
+            ["utopya_backend"],
+            ["utopya_backend.__main__"],
+            ["utopya_backend.cli.main"],
+        )
     return os.path.basename(sys.argv[0] or "") == "utopya-backend"
 
 
