@@ -1,6 +1,8 @@
 """Declare the compiled core; all metadata lives in pyproject.toml.
 
-Every ``src/utopya_backend/*.pyx`` becomes an extension module. Environment
+Every ``.pyx`` under ``src/utopya_backend/`` becomes an extension module,
+named after its path (``core/_loop.pyx``: ``utopya_backend.core._loop``);
+the C headers stay in ``src/utopya_backend/``, on the include path. Environment
 at build time:
 
 - ``UTOPYA_BACKEND_NO_EXTENSIONS=1`` (or a non-CPython interpreter) builds a
@@ -81,6 +83,12 @@ class optional_build_ext(build_ext):
             raise BuildFailed(exc) from exc
 
 
+def module_name(path: str) -> str:
+    """``src/utopya_backend/core/_loop.pyx`` -> ``utopya_backend.core._loop``."""
+    rel = os.path.relpath(os.path.splitext(path)[0], os.path.dirname(SRC))
+    return ".".join(rel.split(os.sep))
+
+
 def extensions() -> list:
     """One extension per ``.pyx`` file, cythonized (raises ImportError)."""
     from Cython.Build import cythonize
@@ -88,12 +96,12 @@ def extensions() -> list:
     compile_args, link_args = [], []
     if sys.platform.startswith("linux"):
         compile_args, link_args = ["-g0"], ["-s"]
-    pyx = sorted(glob.glob(os.path.join(SRC, "*.pyx")))
+    pyx = sorted(glob.glob(os.path.join(SRC, "**", "*.pyx"), recursive=True))
     if not pyx:
         raise RuntimeError(f"no .pyx files found in {SRC}")
     exts = [
         Extension(
-            f"{PKG}.{os.path.splitext(os.path.basename(path))[0]}",
+            module_name(path),
             [path],
             include_dirs=[SRC],
             extra_compile_args=compile_args,

@@ -11,7 +11,8 @@ from .model import BaseModel, StepwiseModel
 from .tools import import_package_from_dir, load_cfg_file
 from .benchmark import ModelBenchmarkMixin
 
-__version__ = "0.1.0"
+from .io._provenance import VERSION as __version__
+
 __distribution__ = "utopya-backend"
 
 __all__ = [

@@ -20,12 +20,16 @@ import sys
 from typing import Any, Dict, Mapping, Optional
 
 DISTRIBUTION = "utopya-backend"
+# The package's version, here so that this module needs no import of the
+# package itself (utopya_backend.__version__ is this).
+VERSION = "0.1.0"
 PREFIX = "utopya_backend."
 UNKNOWN = "unknown (original utopya_backend?)"
 
 __all__ = [
     "DISTRIBUTION",
     "UNKNOWN",
+    "VERSION",
     "describe",
     "frontend_nodes",
     "info",
@@ -38,13 +42,12 @@ __all__ = [
 def info(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """What this process records: distribution, version, implementation,
     Python version, host, and the SLURM node and job where set."""
-    from .. import __version__
     from ..core import _impl
 
     env = os.environ if environ is None else environ
     out = {
         "distribution": DISTRIBUTION,
-        "version": str(__version__),
+        "version": VERSION,
         "implementation": str(_impl.IMPLEMENTATION),
         "python": "{}.{}.{}".format(*sys.version_info[:3]),
         "host": socket.gethostname(),

@@ -38,6 +38,16 @@ def _quiet_below(level: int) -> Callable[[Callable], Callable]:
 class RunLoopMixin(_ModelState):
     """Plans the core loop's calls; a base of :class:`BaseModel`."""
 
+    #: The class whose hooks are the no-op defaults: the subclass that sets
+    #: ``_hook_defaults_here = True`` in its body (BaseModel), recorded
+    #: when it is created, so this module need not import it.
+    _hook_defaults: Optional[type] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("_hook_defaults_here", False):
+            cls._hook_defaults = cls
+
     def _run_iterations(self) -> Optional[int]:
         """Run the core loop; None, or the exit code of a handled signal."""
         plan = self._loop_plan()
@@ -53,7 +63,7 @@ class RunLoopMixin(_ModelState):
         subclass of ``base`` (BaseModel): the loop calls such hooks, and
         skips no-op defaults."""
         if base is None:
-            from .base import BaseModel as base  # the class of the defaults
+            base = self._hook_defaults  # BaseModel, the defaults' class
         return _hook_function(self, name) is not getattr(base, name)
 
     def _loop_plan(self) -> Any:

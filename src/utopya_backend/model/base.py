@@ -50,6 +50,9 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
     """On a handled signal, ``sys.exit(128 + signum)`` instead of returning
     the code from :meth:`run`."""
 
+    # Its hooks are the no-op defaults the run loop skips (model/_run.py).
+    _hook_defaults_here = True
+
     # .. Initialization and teardown ..........................................
 
     def __init__(
