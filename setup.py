@@ -84,7 +84,7 @@ class optional_build_ext(build_ext):
 
 
 def module_name(path: str) -> str:
-    """``src/utopya_backend/core/_loop.pyx`` -> ``utopya_backend.core._loop``."""
+    """``src/utopya_backend/core/_loop.pyx``: ``utopya_backend.core._loop``"""
     rel = os.path.relpath(os.path.splitext(path)[0], os.path.dirname(SRC))
     return ".".join(rel.split(os.sep))
 

@@ -12,6 +12,8 @@
 #   names, mutmut names and patterns "utopya_backend._x*")
 #   "utopya_backend._pre*" globs whose modules all moved to one package
 #   [src/]utopya_backend/_x.py|.pyx|.pxd|.pyi paths
+# Kept: "from utopya_backend._timing cimport ..." and the path
+# utopya_backend/_timing.pxd (a shim keeps that documented cimport path).
 # Not rewritten (reported on stderr): relative imports (from . import _x),
 # names built at run time (f"utopya_backend.{name}"), globs that span
 # several new packages. Idempotent: running it twice changes nothing more.
@@ -60,6 +62,8 @@ MOVES = {
 # Files still at their old path after the move: utopya_backend/_timing.pxd
 # is a cimport shim (the documented path), so a path naming it stays valid.
 KEEP_PATHS = {("_timing", "pxd")}
+# ... and "from utopya_backend._timing cimport Timer" keeps working.
+KEEP_CIMPORT = {"_timing"}
 
 PKG = "utopya_backend"
 NAMES = "|".join(sorted(map(re.escape, MOVES), key=len, reverse=True))
@@ -149,6 +153,15 @@ def rewrite_glob(match, warnings):
     return f"{PKG}.{hits.pop()}.{prefix}*"
 
 
+def rewrite_dotted(match):
+    name = match.group(1)
+    if name in KEEP_CIMPORT and re.match(
+        r"[ \t]+cimport\b", match.string[match.end() :]
+    ):
+        return match.group(0)  # the documented cimport path, kept by a shim
+    return f"{PKG}.{MOVES[name]}"
+
+
 def rewrite_path(match):
     root, name, ext = match.groups()
     if (name, ext) in KEEP_PATHS:
@@ -178,7 +191,7 @@ def wrap_long(match):
 def rewrite(text, warnings):
     text = FROM_PKG.sub(lambda m: rewrite_from(m, text, warnings), text)
     text = GLOB.sub(lambda m: rewrite_glob(m, warnings), text)
-    text = DOTTED.sub(lambda m: f"{PKG}.{MOVES[m.group(1)]}", text)
+    text = DOTTED.sub(rewrite_dotted, text)
     text = PATH.sub(rewrite_path, text)
     text = LONG_FROM.sub(wrap_long, text)
     for m in re.finditer(rf"{PKG}\.\{{|{PKG}\.[\"'] *\+", text):

@@ -17,7 +17,7 @@ def timing_module(impl):
     """The compiled timing core (``c``) or its Python twin (``py``)."""
     name = "_timing" if impl == "c" else "_timing_py"
     try:
-        return importlib.import_module(f"utopya_backend.{name}")
+        return importlib.import_module(f"utopya_backend.core.{name}")
     except ImportError:
         raise NotImplementedError(f"{name} is not available") from None
 

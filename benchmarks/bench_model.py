@@ -66,9 +66,9 @@ class BufferSuite:
 
     def setup(self, impl):
         self.rowbuffer = importlib.import_module(
-            "utopya_backend._rowbuffer"
+            "utopya_backend.core._rowbuffer"
             if impl == "c"
-            else "utopya_backend._rowbuffer_py"
+            else "utopya_backend.core._rowbuffer_py"
         )
 
     def peakmem_buffer_1e6_writes(self, impl):

@@ -83,7 +83,7 @@ def _run(out: str, steps: int, spin: float) -> str:
 def _gate(before: str, after: str) -> Tuple[int, List[str]]:
     """Exit status of ``report --compare --fail-on-slowdown`` and the
     timers it flags."""
-    from utopya_backend.compare import compare_paths
+    from utopya_backend.reports.compare import compare_paths
 
     res = compare_paths(before, after)
     return (1 if res["slowdown"] else 0), res["slowdown"]

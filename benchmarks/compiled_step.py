@@ -27,7 +27,8 @@ from typing import Any, Callable, Dict, List
 
 import yaml
 
-from utopya_backend import ModelBenchmarkMixin, StepwiseModel, _impl
+from utopya_backend import ModelBenchmarkMixin, StepwiseModel
+from utopya_backend.core import _impl
 from utopya_backend.cstep import _bare_loop, _call_floor, _CountStep
 
 QUICK = "--quick" in sys.argv

@@ -7,7 +7,7 @@ import time
 
 import yaml
 
-from utopya_backend.demo import BenchmarkedForestFire
+from utopya_backend.cli.demo import BenchmarkedForestFire
 
 
 class Slowed(BenchmarkedForestFire):

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict
 import pytest
 import yaml
 
-from utopya_backend import _impl
+from utopya_backend.core import _impl
 from utopya_backend.signal import SIGNAL_INFO
 
 
@@ -46,17 +46,17 @@ class Implementation:
     @property
     def timing(self) -> ModuleType:
         name = "_timing_py" if self.is_pure_python else "_timing"
-        return importlib.import_module(f"utopya_backend.{name}")
+        return importlib.import_module(f"utopya_backend.core.{name}")
 
     @property
     def loop(self) -> ModuleType:
         name = "_loop_py" if self.is_pure_python else "_loop"
-        return importlib.import_module(f"utopya_backend.{name}")
+        return importlib.import_module(f"utopya_backend.core.{name}")
 
     @property
     def rowbuffer(self) -> ModuleType:
         name = "_rowbuffer_py" if self.is_pure_python else "_rowbuffer"
-        return importlib.import_module(f"utopya_backend.{name}")
+        return importlib.import_module(f"utopya_backend.core.{name}")
 
 
 @pytest.fixture(

@@ -12,12 +12,12 @@ import yaml
 from _models import BenchCounter, BenchWalker, output_path
 
 from utopya_backend import benchmark
-from utopya_backend._timefmt import format_time
 from utopya_backend.benchmark import (
     DEFAULT_TIMERS_CUMULATIVE,
     DEFAULT_TIMERS_ONE_SHOT,
     ModelBenchmarkMixin,
 )
+from utopya_backend.core._timefmt import format_time
 
 pytestmark = pytest.mark.usefixtures("use_impl")
 

@@ -17,7 +17,7 @@ import yaml
 from _models import BenchWalker
 
 import utopya_backend
-from utopya_backend import _impl
+from utopya_backend.core import _impl
 
 
 def cli(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
@@ -96,7 +96,7 @@ def test_demo_default_dir_is_a_fresh_temp_dir(tmp_path):
 
 
 def test_demo_writes_through_ts_writers(demo_dir):
-    from utopya_backend.demo import ForestFire
+    from utopya_backend.cli.demo import ForestFire
 
     assert "create_ts_writer" in ForestFire.setup.__code__.co_names
     assert "create_ts_dset" not in ForestFire.setup.__code__.co_names
@@ -150,7 +150,7 @@ def test_demo_help_has_every_default():
 
 
 def test_every_option_has_help_with_its_default():
-    from utopya_backend.__main__ import _parser
+    from utopya_backend.cli.main import _parser
 
     p = _parser()
     parsers = [p, *p._subcommands.values()]
@@ -273,7 +273,7 @@ def test_report_plot_without_matplotlib_says_so(demo_dir, tmp_path):
     out, _ = demo_dir
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"
-        "from utopya_backend.__main__ import main\n"
+        "from utopya_backend.cli.main import main\n"
         f"sys.exit(main(['report', {str(out / 'data.h5')!r}, "
         f"'--plot', {str(tmp_path / 'x.png')!r}]))"
     )
@@ -377,10 +377,11 @@ def _package_without_core(tmp_path: Path) -> Path:
 
 
 _TWO_RUNS = """
-import sys, utopya_backend._impl as c
+import sys, utopya_backend.core._impl as c
 sys.path.insert(0, sys.argv[1])
 from _models import BenchWalker
-from utopya_backend import report, demo  # more imports: no more warnings
+from utopya_backend.cli import demo
+from utopya_backend.reports import report  # more imports: no more warnings
 import yaml, os
 for i in range(2):
     d = os.path.join(sys.argv[2], str(i))
@@ -447,6 +448,6 @@ def test_version_names_the_core_in_use(pure):
     assert res.returncode == 0
     line = res.stdout.strip()
     assert line.startswith(f"utopya-backend {utopya_backend.__version__} (")
-    built = importlib.util.find_spec("utopya_backend._loop") is not None
+    built = importlib.util.find_spec("utopya_backend.core._loop") is not None
     want = "c" if built and not pure else "python"
     assert f"implementation '{want}'" in line

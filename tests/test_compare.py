@@ -7,8 +7,8 @@ import json
 import pytest
 from _slowed import make_run_dir, run_slowed
 
-from utopya_backend import compare
-from utopya_backend.__main__ import main
+from utopya_backend.cli.main import main
+from utopya_backend.reports import compare
 
 
 @pytest.fixture(scope="module")

@@ -263,7 +263,7 @@ def test_histogram_axis_is_a_percentage(complete_and_killed, tmp_path):
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
-    from utopya_backend import plots, report
+    from utopya_backend.reports import plots, report
 
     saved = []
     orig = Figure.savefig

@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pytest
 
-from utopya_backend import _compare_match as cm
-from utopya_backend import _reportstats as rs
-from utopya_backend._stats import N_BUCKETS, TimerStats, bucket_lower_ns
-from utopya_backend.report import BenchmarkData, ReportError
+from utopya_backend.bench._stats import N_BUCKETS, TimerStats, bucket_lower_ns
+from utopya_backend.reports import _compare_match as cm
+from utopya_backend.reports import _reportstats as rs
+from utopya_backend.reports.report import BenchmarkData, ReportError
 
 
 def _steps(n, ns, jitter=0.02, seed=0, outliers=()):
@@ -380,7 +380,7 @@ def test_steps_done_only_from_what_was_counted():
 @pytest.fixture
 def loaded(monkeypatch):
     """``report.load_path`` answers from a dict: path -> loaded data."""
-    from utopya_backend import report
+    from utopya_backend.reports import report
 
     table = {}
     calls = []

@@ -11,7 +11,10 @@ import yaml
 from _models import BenchWalker, Walker, output_path
 
 from utopya_backend import ModelBenchmarkMixin
-from utopya_backend._bench_options import BENCHMARK_KEYS, INFO_KWARGS_KEYS
+from utopya_backend.bench._bench_options import (
+    BENCHMARK_KEYS,
+    INFO_KWARGS_KEYS,
+)
 from utopya_backend.model._config import defaults
 from utopya_backend.tools import ConfigError
 

@@ -205,7 +205,7 @@ def test_perf_table_writes_between_the_markers_only(tmp_path, monkeypatch):
 
 def test_report_help_names_the_files_plot_writes():
     """``--plot OUT.png`` writes two more files; ``--help`` says which."""
-    from utopya_backend.plots import _with_suffix
+    from utopya_backend.reports.plots import _with_suffix
 
     text = " ".join(_cli_help("report").split())
     for what in ("breakdown", "distributions"):

@@ -502,7 +502,7 @@ def test_example_in_one_environment_replacing_bundled_copy(tmp_path_factory):
         )
     py = os.path.join(venv, "bin", "python")
     check = subprocess.run(
-        [py, "-c", "import utopya_backend, utopya_backend._impl as c;"
+        [py, "-c", "import utopya_backend, utopya_backend.core._impl as c;"
          "print(c.IMPLEMENTATION, hasattr(utopya_backend, '__version__'))"],
         capture_output=True, text=True,
     )  # fmt: skip

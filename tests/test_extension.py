@@ -16,7 +16,8 @@ import textwrap
 import pytest
 
 import utopya_backend
-from utopya_backend import _compat, benchmark
+from utopya_backend import benchmark
+from utopya_backend.core import _compat
 
 PKG_DIR = os.path.dirname(utopya_backend.__file__)
 
@@ -35,7 +36,7 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess:
 def test_compiled_core_is_used_unless_disabled():
     if _compat.NO_EXTENSIONS:
         pytest.skip("UTOPYA_BACKEND_NO_EXTENSIONS is set")
-    from utopya_backend import _impl, _loop, _timing
+    from utopya_backend.core import _impl, _loop, _timing
 
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     assert _timing.__file__.endswith(suffixes), _timing.__file__
@@ -48,14 +49,15 @@ def test_compiled_core_is_used_unless_disabled():
 @pytest.mark.parametrize("value", ["1", "true", "YES"])
 def test_env_var_selects_python_twin(value):
     out = _run(
-        "from utopya_backend import benchmark, _impl;"
+        "from utopya_backend import benchmark;"
+        "from utopya_backend.core import _impl;"
         "print(benchmark.Timer.__module__, _impl.run_iterations.__module__)",
         UTOPYA_BACKEND_NO_EXTENSIONS=value,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [
-        "utopya_backend._timing_py",
-        "utopya_backend._loop_py",
+        "utopya_backend.core._timing_py",
+        "utopya_backend.core._loop_py",
     ]
 
 
@@ -68,7 +70,7 @@ def test_false_env_values_keep_compiled_core(value):
         UTOPYA_BACKEND_NO_EXTENSIONS=value,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "utopya_backend._timing"
+    assert out.stdout.strip() == "utopya_backend.core._timing"
 
 
 def test_require_extensions_turns_fallback_into_error(tmp_path):
@@ -76,10 +78,10 @@ def test_require_extensions_turns_fallback_into_error(tmp_path):
     pkg = tmp_path / "utopya_backend"
     shutil.copytree(PKG_DIR, pkg)
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    for f in pkg.iterdir():
-        if f.name.endswith(suffixes):  # every compiled module
+    for f in pkg.rglob("*"):
+        if f.name.endswith(suffixes):  # every compiled module, core/ too
             f.unlink()
-    code = "import utopya_backend._impl as c; print(c.IMPLEMENTATION)"
+    code = "import utopya_backend.core._impl as c; print(c.IMPLEMENTATION)"
     # Neither switch may leak in from the environment of the test run (the
     # pure-Python CI leg sets UTOPYA_BACKEND_NO_EXTENSIONS=1).
     env = dict(
@@ -92,7 +94,7 @@ def test_require_extensions_turns_fallback_into_error(tmp_path):
     assert "RuntimeWarning" in loose.stderr and "pure-Python" in loose.stderr
     strict = _run(code, **{**env, "UTOPYA_BACKEND_REQUIRE_EXTENSIONS": "1"})
     assert strict.returncode != 0
-    assert "No module named 'utopya_backend._" in strict.stderr
+    assert "No module named 'utopya_backend.core._" in strict.stderr
 
 
 def test_unclear_env_value_is_an_error():
@@ -106,7 +108,7 @@ def test_unclear_env_value_is_an_error():
     "command",
     [
         [sys.executable, "-m", "utopya_backend", "--version"],
-        [sys.executable, "-m", "utopya_backend.__main__", "--version"],
+        [sys.executable, "-m", "utopya_backend.cli.main", "--version"],
     ],
 )
 def test_unclear_env_value_is_one_line_on_the_command_line(command):
@@ -169,12 +171,16 @@ def test_package_ships_typing_and_cython_interface(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in (
         "py.typed",
-        "_timing.pyi",
-        "_loop.pyi",
-        "_rowbuffer.pyi",
-        "_timing.pxd",
-        "_loop.pxd",
-        "_rowbuffer.pxd",
+        "core/_timing.pyi",
+        "core/_itimers.pyi",
+        "core/_loop.pyi",
+        "core/_rowbuffer.pyi",
+        "core/_timing.pxd",
+        "core/_itimers.pxd",
+        "core/_rowbuffer.pxd",
+        "_timing.pxd",  # the documented cimport path
+        "_clock.h",
+        "_tstats.h",
         "cstep.pxd",
         "cstep.pyi",
     ):
@@ -195,9 +201,10 @@ def test_stubs_match_compiled_module(tmp_path):
             "--ignore-disjoint-bases",
             "--mypy-config-file",
             str(cfg),
-            "utopya_backend._timing",
-            "utopya_backend._loop",
-            "utopya_backend._rowbuffer",
+            "utopya_backend.core._timing",
+            "utopya_backend.core._itimers",
+            "utopya_backend.core._loop",
+            "utopya_backend.core._rowbuffer",
             "utopya_backend.cstep",
         ],
         capture_output=True,

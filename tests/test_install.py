@@ -80,7 +80,8 @@ MODEL = textwrap.dedent("""
     import importlib.metadata, os, sys
     import h5py, yaml
     import utopya_backend
-    from utopya_backend import ModelBenchmarkMixin, StepwiseModel, _impl
+    from utopya_backend import ModelBenchmarkMixin, StepwiseModel
+    from utopya_backend.core import _impl
 
     class Walker(ModelBenchmarkMixin, StepwiseModel):
         def setup(self, **_):
@@ -150,7 +151,7 @@ def test_install_without_compiler_falls_back_to_pure_python(
         "x": "[0, 5, 10, 15, 20]",
         "timers": "True",
         "implementation": "python",
-        "timer": "utopya_backend._timing_py",
+        "timer": "utopya_backend.core._timing_py",
         "compiled": "[]",
         "tag": "['py3-none-any']",  # not mistaken for a binary wheel
     }

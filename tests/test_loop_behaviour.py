@@ -349,7 +349,7 @@ def test_a_signal_stop_pauses_the_iteration_timer(impl):
 
 def test_the_deadline_is_due_when_the_clock_reaches_it(monkeypatch):
     # The twin's clock can be replaced; the compiled loop reads its own.
-    from utopya_backend import _loop_py
+    from utopya_backend.core import _loop_py
 
     readings = iter(range(100, 200))
     monkeypatch.setattr(time, "monotonic_ns", lambda: next(readings))

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from _signatures import plain_signature
 
-from utopya_backend import _loop_py, _rowbuffer_py, _timing_py
+from utopya_backend.core import _loop_py, _rowbuffer_py, _timing_py
 
 pytestmark = pytest.mark.c_extension
 
 
 @pytest.fixture(scope="module")
 def c():
-    from utopya_backend import _loop, _rowbuffer, _timing
+    from utopya_backend.core import _loop, _rowbuffer, _timing
 
     return dict(timing=_timing, loop=_loop, rowbuffer=_rowbuffer)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from _slowed import make_run_dir, run_slowed
 
-from utopya_backend import plots, report
-from utopya_backend.__main__ import main
+from utopya_backend.cli.main import main
+from utopya_backend.reports import plots, report
 
 mpl = pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402

@@ -13,7 +13,9 @@ import pytest
 from _models import BenchCounter, BenchWalker
 
 import utopya_backend
-from utopya_backend import _impl, _provenance, report
+from utopya_backend.core import _impl
+from utopya_backend.io import _provenance
+from utopya_backend.reports import report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import utopya_backend
-from utopya_backend import _impl
-from utopya_backend._provenance import (
+from utopya_backend.core import _impl
+from utopya_backend.io._provenance import (
     UNKNOWN,
     describe,
     frontend_nodes,

@@ -21,10 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KILLED = """
 import os, signal, sys
 sys.path.insert(0, {here!r})
-from utopya_backend import _impl
+from utopya_backend.core import _impl
 from utopya_backend.io import _sync
 if sys.argv[2] == "py":
-    from utopya_backend import _loop_py, _rowbuffer_py, _timing_py
+    from utopya_backend.core import _loop_py, _rowbuffer_py, _timing_py
     for name in ("Timer", "monotonic_ns"):
         setattr(_impl, name, getattr(_timing_py, name))
     _impl.IterationTimers = _loop_py.IterationTimers

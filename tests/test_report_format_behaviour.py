@@ -8,8 +8,8 @@ import h5py
 import numpy as np
 import pytest
 
-from utopya_backend import report
-from utopya_backend._timefmt import format_time
+from utopya_backend.core._timefmt import format_time
+from utopya_backend.reports import report
 
 
 def _universe(run_dir, name, totals, *, invocations=True, model="M"):

@@ -11,8 +11,8 @@ import h5py
 import numpy as np
 import pytest
 
-from utopya_backend import report
-from utopya_backend.report import ReportError
+from utopya_backend.reports import report
+from utopya_backend.reports.report import ReportError
 
 LABELS = ["full_iteration", "model_iteration", "write_data"]
 

@@ -12,19 +12,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from utopya_backend import _resources
-from utopya_backend._bench_summary import (
+from utopya_backend.bench import _resources
+from utopya_backend.bench._bench_summary import (
     DEFAULT_INFO_FSTR,
     format_stats_table,
     format_timer_lines,
 )
-from utopya_backend._resources import (
+from utopya_backend.bench._resources import (
     format_resources,
     peak_rss_bytes,
     process_cpu,
     process_resources,
 )
-from utopya_backend._timerstats import TimerStats
+from utopya_backend.core._timerstats import TimerStats
 
 # .. measuring ................................................................
 

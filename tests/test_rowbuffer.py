@@ -228,7 +228,7 @@ def _params(func):
 
 
 def test_twins_have_the_same_interface(impl):
-    from utopya_backend import _rowbuffer_py
+    from utopya_backend.core import _rowbuffer_py
 
     if impl.is_pure_python:
         pytest.skip("compares the compiled buffer with the twin")
@@ -240,7 +240,7 @@ def test_twins_have_the_same_interface(impl):
 
 
 def test_twins_share_error_text(impl):
-    from utopya_backend import _rowbuffer_py
+    from utopya_backend.core import _rowbuffer_py
 
     msgs = []
     for mod in (impl.rowbuffer, _rowbuffer_py):

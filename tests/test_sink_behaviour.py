@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from utopya_backend import _impl
+from utopya_backend.core import _impl
 from utopya_backend.io import _reserve, _sync
 from utopya_backend.io._sink import RESERVE_BYTES, DatasetSink, write_error
 

@@ -34,7 +34,7 @@ import yaml
 from test_e2e_utopya import FRONTEND_VERSION, _frontend_python
 
 import utopya_backend
-from utopya_backend import _impl
+from utopya_backend.core import _impl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "SIS")

@@ -21,7 +21,7 @@ import pytest
 from test_sis_readme import EXAMPLE, example_workdir
 
 import utopya_backend
-from utopya_backend import _provenance
+from utopya_backend.io import _provenance
 
 NODES = ["node007", "node012"]
 JOB_ID = "4711"

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_benchmark import run_model
 
-from utopya_backend import _stats
-from utopya_backend._stats import N_BUCKETS, TimerStats, bucket_index
+from utopya_backend.bench import _stats
+from utopya_backend.bench._stats import N_BUCKETS, TimerStats, bucket_index
 
 
 class FakeClock:
@@ -164,7 +164,7 @@ durations_st = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(a=durations_st, b=durations_st)
 def test_merging_equals_recording_both_streams(a, b):
-    from utopya_backend import _timing_py
+    from utopya_backend.core import _timing_py
 
     merged = _record(_timing_py, a).stats + _record(_timing_py, b).stats
     both = _record(_timing_py, a + b).stats
@@ -180,20 +180,20 @@ def test_merging_equals_recording_both_streams(a, b):
 @settings(max_examples=60, deadline=None)
 @given(ds=st.lists(st.integers(0, 2**40), max_size=30))
 def test_twins_agree_and_match_the_reference(ds):
-    from utopya_backend import _timing_py
+    from utopya_backend.core import _timing_py
 
     want = TimerStats.from_durations(_exact_ns(ds))
     assert _record(_timing_py, ds).stats == want
     try:
-        from utopya_backend import _timing
+        from utopya_backend.core import _timing
     except ImportError:  # pragma: no cover - pure-Python install
         return
     assert _record(_timing, ds).stats == want
 
 
 def test_c_and_python_agree_on_every_bucket_edge():
-    pytest.importorskip("utopya_backend._timing")
-    from utopya_backend import _timing, _timing_py
+    pytest.importorskip("utopya_backend.core._timing")
+    from utopya_backend.core import _timing, _timing_py
 
     ds = []
     for i in range(N_BUCKETS):
@@ -241,8 +241,8 @@ def test_copies_keep_stats(timing, how):
 
 
 def test_twins_pickle_into_each_other():
-    pytest.importorskip("utopya_backend._timing")
-    from utopya_backend import _timing, _timing_py
+    pytest.importorskip("utopya_backend.core._timing")
+    from utopya_backend.core import _timing, _timing_py
 
     a = _record(_timing, [10, 20_000, 3_000_000])
     b = _timing_py.Timer("t")

@@ -12,9 +12,13 @@ import h5py
 import numpy as np
 import pytest
 
-from utopya_backend._resources import RESOURCE_LABELS
-from utopya_backend._stats_hdf5 import read_resources, read_stats, write_stats
-from utopya_backend._timerstats import (
+from utopya_backend.bench._resources import RESOURCE_LABELS
+from utopya_backend.bench._stats_hdf5 import (
+    read_resources,
+    read_stats,
+    write_stats,
+)
+from utopya_backend.core._timerstats import (
     _EDGES,
     N_BUCKETS,
     STAT_COLUMNS,

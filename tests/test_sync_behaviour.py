@@ -6,7 +6,7 @@ from __future__ import annotations
 import h5py
 import pytest
 
-from utopya_backend import _impl
+from utopya_backend.core import _impl
 from utopya_backend.io import _sync
 from utopya_backend.io._sync import INTERVAL_NS, FileFlusher, OutputSync
 

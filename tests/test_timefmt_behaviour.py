@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from utopya_backend._timefmt import format_time
+from utopya_backend.core._timefmt import format_time
 
 
 @pytest.mark.parametrize(

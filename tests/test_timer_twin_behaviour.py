@@ -12,7 +12,7 @@ import pickle
 
 import pytest
 
-from utopya_backend._timerstats import N_BUCKETS
+from utopya_backend.core._timerstats import N_BUCKETS
 
 LIMIT_S = 2.0**62 / 1e9  # 2**62 ns in seconds (exact: LIMIT_S * 1e9)
 

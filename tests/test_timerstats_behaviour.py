@@ -13,8 +13,9 @@ import math
 import numpy as np
 import pytest
 
-from utopya_backend import _stats, _timerstats
-from utopya_backend._timerstats import (
+from utopya_backend.bench import _stats
+from utopya_backend.core import _timerstats
+from utopya_backend.core._timerstats import (
     N_BUCKETS,
     TimerStats,
     bucket_edges_ns,

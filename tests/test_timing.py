@@ -246,7 +246,7 @@ def test_iteration_timers_need_one_clock(timing, loop, clock):
 
 def test_twins_share_error_text(impl):
     """The twin's messages are the compiled one's, word for word."""
-    from utopya_backend import _timing_py
+    from utopya_backend.core import _timing_py
 
     clock = FakeClock()
     msgs = []
@@ -330,7 +330,7 @@ def test_non_finite_reading_raises_naming_the_timer(timing, bad, when):
 
 
 def test_non_number_reading_gives_the_same_error_in_both(impl):
-    from utopya_backend import _timing_py
+    from utopya_backend.core import _timing_py
 
     msgs = set()
     for mod in (impl.timing, _timing_py):
@@ -508,7 +508,7 @@ def test_pickling_an_unpicklable_clock_fails_as_usual(timing):
 
 
 def test_twins_reduce_to_the_same_state(impl):
-    from utopya_backend import _timing_py
+    from utopya_backend.core import _timing_py
 
     clock = FakeClock(1e10)
     timers = [
@@ -550,7 +550,7 @@ TIMER_METHODS = (
 
 
 def test_twins_timer_interfaces_agree(impl):
-    from utopya_backend import _timing_py
+    from utopya_backend.core import _timing_py
 
     c, p = impl.timing.Timer, _timing_py.Timer
     assert _public(c) == _public(p)
@@ -602,7 +602,7 @@ def test_timer_attributes_are_read_only(timing):
 
 
 def test_twins_share_argument_error_text(impl):
-    from utopya_backend import _timing_py
+    from utopya_backend.core import _timing_py
 
     def errors(mod):
         out = []

@@ -17,10 +17,10 @@ from hypothesis.stateful import (  # noqa: E402
     rule,
 )
 
-from utopya_backend import _compat, _timing_py  # noqa: E402
+from utopya_backend.core import _compat, _timing_py  # noqa: E402
 
 if _compat.USE_EXTENSIONS:
-    from utopya_backend import _timing as _timing_c
+    from utopya_backend.core import _timing as _timing_c
 else:  # pragma: no cover - pure-Python install
     _timing_c = None
 

@@ -13,7 +13,7 @@ import pytest
 from _models import output_path
 
 from utopya_backend import StepwiseModel
-from utopya_backend import __main__ as cli
+from utopya_backend.cli import main as cli
 
 
 def _rows(cfg, name="writer"):

@@ -1,6 +1,6 @@
 """YAML tags that would eat the machine are refused fast, naming the tag.
 
-Limits (see ``utopya_backend._yaml``): strings of at most 10**7
+Limits (see ``utopya_backend.yamlcfg._yaml``): strings of at most 10**7
 characters, sequences (and arrays) of at most 10**6 elements, ints of at
 most 100,000 bits.
 """

@@ -11,7 +11,7 @@ from .model import BaseModel, StepwiseModel
 from .tools import import_package_from_dir, load_cfg_file
 from .benchmark import ModelBenchmarkMixin
 
-from .io._provenance import VERSION as __version__
+from .io._provenance import VERSION as __version__  # noqa: F401
 
 __distribution__ = "utopya-backend"
 

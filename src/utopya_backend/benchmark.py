@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 import h5py
 
 from .bench import _stats
-from .core import _impl
 from .bench._bench_options import BENCHMARK_KEYS, read_benchmark_cfg
 from .bench._bench_summary import (
     DEFAULT_INFO_FSTR,
@@ -22,6 +21,7 @@ from .bench._bench_summary import (
     format_timer_lines,
 )
 from .bench._bench_timers import TimerRegistry
+from .core import _impl
 from .core._impl import Timer
 from .io._benchmark import BenchmarkRecord
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 from typing import Any, Dict, List, Tuple
 
-from ._bench_summary import DEFAULT_INFO_FSTR
 from ..model import _config
 from ..model._config import Key
+from ._bench_summary import DEFAULT_INFO_FSTR
 
 __all__ = ["BENCHMARK_KEYS", "INFO_KWARGS_KEYS", "read_benchmark_cfg"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Optional
 
-from . import _stats
 from ..core._timefmt import format_time
+from . import _stats
 
 __all__ = ["DEFAULT_INFO_FSTR", "format_stats_table", "format_timer_lines"]
 

@@ -10,19 +10,6 @@ apart), :mod:`._resources` (CPU, wall and peak RSS of the process) and
 from __future__ import annotations
 
 from ..core import _timerstats
-from ._resources import (  # noqa: F401 (re-exported)
-    RESOURCE_LABELS,
-    RESOURCE_UNITS,
-    format_resources,
-    peak_rss_bytes,
-    process_cpu,
-    process_resources,
-)
-from ._stats_hdf5 import (  # noqa: F401 (re-exported)
-    read_resources,
-    read_stats,
-    write_stats,
-)
 from ..core._timerstats import (  # noqa: F401 (re-exported)
     _EDGES,
     _SUMSQ_MOD,
@@ -36,6 +23,19 @@ from ..core._timerstats import (  # noqa: F401 (re-exported)
     bucket_lower_ns,
     merge,
     record_py,
+)
+from ._resources import (  # noqa: F401 (re-exported)
+    RESOURCE_LABELS,
+    RESOURCE_UNITS,
+    format_resources,
+    peak_rss_bytes,
+    process_cpu,
+    process_resources,
+)
+from ._stats_hdf5 import (  # noqa: F401 (re-exported)
+    read_resources,
+    read_stats,
+    write_stats,
 )
 
 # The layout and TimerStats (but not the pure-Python recorder), and the

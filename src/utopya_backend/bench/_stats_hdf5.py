@@ -12,7 +12,6 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from ._resources import RESOURCE_LABELS, RESOURCE_UNITS
 from ..core._timerstats import (
     _EDGES,
     N_BUCKETS,
@@ -20,6 +19,7 @@ from ..core._timerstats import (
     SUB_BITS,
     TimerStats,
 )
+from ._resources import RESOURCE_LABELS, RESOURCE_UNITS
 
 __all__ = ["write_stats", "read_stats", "read_resources"]
 

@@ -15,8 +15,7 @@ import tempfile
 import time
 from typing import Any, Dict, Optional, Tuple
 
-import yaml
-
+from ..logging import backend_logger
 from ._forest_fire import (  # noqa: F401 (re-exported)
     EMPTY,
     FIRE,

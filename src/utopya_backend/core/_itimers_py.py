@@ -6,7 +6,7 @@ rows as ``_itimers.pyx``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional, Tuple
+from typing import Any, Callable, Iterable, Optional
 
 from ._checks import check_iteration_timers
 from ._rowbuffer_py import RowBuffer

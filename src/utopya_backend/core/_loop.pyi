@@ -1,6 +1,6 @@
 """Type stubs of the compiled run loop; mirrors ``_loop_py``."""
 
-from typing import Any, Callable, Iterable, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from ..cstep import LoopCounters as LoopCounters
 from ._itimers import IterationTimers as IterationTimers

@@ -11,13 +11,13 @@ import operator
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
+from ._timefunc_py import _clock_origin
 from ._timerstats import (
     N_BUCKETS,
     TimerStats,
     check_saved_state,
     record_py,
 )
-from ._timefunc_py import _clock_origin
 
 __all__ = ["Timer", "monotonic_ns"]
 

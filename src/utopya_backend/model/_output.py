@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Tuple
 
 import h5py
 
-from ..io import _provenance
-from ..io import TimeSeriesWriter
+from ..io import TimeSeriesWriter, _provenance
 from ..io._writer import make_writer
 from ..logging import backend_logger as _backend_logger
 

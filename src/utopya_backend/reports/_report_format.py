@@ -13,10 +13,10 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from . import _reportstats
-from ..io._provenance import describe as _provenance
-from ._report_read import BenchmarkData
 from ..core._timefmt import format_time
+from ..io._provenance import describe as _provenance
+from . import _reportstats
+from ._report_read import BenchmarkData
 
 __all__ = [
     "NESTING_NOTE",

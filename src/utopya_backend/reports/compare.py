@@ -46,8 +46,8 @@ import math
 import sys
 from typing import Any, Dict, Optional
 
-from ._compare_match import compare_paths  # noqa: F401 (re-exported)
 from ..core._timefmt import format_time
+from ._compare_match import compare_paths  # noqa: F401 (re-exported)
 
 __all__ = ["add_arguments", "compare_paths", "format_compare", "run_compare"]
 
