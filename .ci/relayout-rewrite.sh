@@ -11,6 +11,8 @@
 #   utopya_backend._x anywhere (imports, monkeypatch targets, importlib
 #   names, mutmut names and patterns "utopya_backend._x*")
 #   "utopya_backend._pre*" globs whose modules all moved to one package
+#   mutmut names of code split into a new module (x__match ->
+#   reports._compare_pairs; IterationTimers -> core._itimers_py; ...)
 #   [src/]utopya_backend/_x.py|.pyx|.pxd|.pyi paths
 # Kept: "from utopya_backend._timing cimport ..." and the path
 # utopya_backend/_timing.pxd (a shim keeps that documented cimport path).
@@ -188,10 +190,42 @@ def wrap_long(match):
     return f"{indent}from {match.group('mod')} import ({rest}\n{body}{indent})"
 
 
+# Code split off a module into a new one beside it: mutmut's names of its
+# mutants (x_func / xǁClassǁmethod) follow the code (applied after MOVES).
+SPLITS = [
+    ("core._loop_py", "core._itimers_py", ["xǁIterationTimersǁ"]),
+    ("core._timing_py", "core._timefunc_py", ["x__clock_origin"]),
+    ("reports._compare_match", "reports._compare_pairs", ["x__match"]),
+    ("cli.demo", "cli._overhead", [
+        "x_measure_overhead", "x__print_overhead", "x__step_seconds",
+        "xǁ_EmptyStepǁ", "xǁ_BenchmarkedEmptyStepǁ",
+    ]),
+    ("cli.demo", "cli._forest_fire", ["x__write_cfg"]),
+]
+SPLIT = re.compile(
+    "(?<![\\w.])" + PKG + r"\.("
+    + "|".join(re.escape(old) for old, _, _ in SPLITS)
+    + r")\.(" + "|".join(
+        # a function's name ends where a mutant's suffix or the text does
+        re.escape(p) + ("" if p.endswith("ǁ") else r"(?=__mutmut|\*|\W|$)")
+        for _, _, ps in SPLITS for p in ps
+    ) + r")"
+)
+
+
+def rewrite_split(match):
+    old, prefix = match.groups()
+    for src, dst, prefixes in SPLITS:
+        if src == old and prefix in prefixes:
+            return f"{PKG}.{dst}.{prefix}"
+    return match.group(0)
+
+
 def rewrite(text, warnings):
     text = FROM_PKG.sub(lambda m: rewrite_from(m, text, warnings), text)
     text = GLOB.sub(lambda m: rewrite_glob(m, warnings), text)
     text = DOTTED.sub(rewrite_dotted, text)
+    text = SPLIT.sub(rewrite_split, text)
     text = PATH.sub(rewrite_path, text)
     text = LONG_FROM.sub(wrap_long, text)
     for m in re.finditer(rf"{PKG}\.\{{|{PKG}\.[\"'] *\+", text):

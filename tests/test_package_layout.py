@@ -254,7 +254,7 @@ def test_the_console_script_names_the_command_line():
         target = tomllib.load(f)["project"]["scripts"]["utopya-backend"]
     module, _, attr = target.partition(":")
     func = getattr(importlib.import_module(module), attr)
-    main = importlib.import_module("utopya_backend.__main__").main
+    main = importlib.import_module("utopya_backend.cli.main").main
     assert func is main
 
 
