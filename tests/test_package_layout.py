@@ -254,8 +254,9 @@ def test_the_console_script_names_the_command_line():
         target = tomllib.load(f)["project"]["scripts"]["utopya-backend"]
     module, _, attr = target.partition(":")
     func = getattr(importlib.import_module(module), attr)
-    main = importlib.import_module("utopya_backend.cli.main").main
-    assert func is main
+    # what ``python -m utopya_backend`` runs
+    entry = importlib.import_module(f"{utopya_backend.__name__}.__main__")
+    assert func is entry.main
 
 
 # .. Each check can fail ......................................................
