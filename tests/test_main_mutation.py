@@ -1,0 +1,471 @@
+"""The command line, in-process: what ``main`` prints and returns.
+
+``test_cli.py`` drives the console script in subprocesses (as a user
+does); these tests call :func:`main` in this process so that the mutation
+run can see them. The demo's model run is replaced by a recorder where
+only the option handling is under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+from _slowed import make_run_dir, run_slowed
+
+from utopya_backend import _provenance, _reportstats, demo, report, runner
+from utopya_backend.__main__ import main
+
+
+def _one_line(capsys: pytest.CaptureFixture) -> str:
+    """The single line on stderr (and nothing on stdout)."""
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.fixture
+def demo_calls(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The keyword arguments of each ``run_demo`` call; it runs nothing."""
+    calls: list = []
+    monkeypatch.setattr(demo, "run_demo", lambda **kw: calls.append(kw))
+    return calls
+
+
+@pytest.fixture(scope="module")
+def one_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    d = tmp_path_factory.mktemp("mainfile")
+    return run_slowed(str(d / "run"), steps=30, grid=8)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    d = tmp_path_factory.mktemp("maindir")
+    return make_run_dir(
+        str(d / "run"),
+        [dict(p_lightning=0.0), dict(p_lightning=1e-3)],
+        steps=30,
+        grid=8,
+    )
+
+
+# .. Options and usage errors ................................................
+
+
+def test_demo_defaults_reach_the_demo(demo_calls):
+    assert main(["demo"]) == 0
+    assert demo_calls == [
+        dict(
+            steps=2000,
+            grid=128,
+            out=None,
+            seed=42,
+            benchmark=True,
+            compare_python=False,
+        )
+    ]
+
+
+def test_demo_options_reach_the_demo(demo_calls, tmp_path):
+    out = str(tmp_path / "d")
+    argv = ["demo", "--steps", "1", "--grid", "7", "--out", out]
+    argv += ["--seed", "-3", "--no-benchmark", "--compare-python"]
+    assert main(argv) == 0
+    assert demo_calls == [
+        dict(
+            steps=1,
+            grid=7,
+            out=out,
+            seed=-3,
+            benchmark=False,
+            compare_python=True,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "option, value, reason",
+    [
+        ("--steps", "0", "must be >= 1, got 0"),
+        ("--grid", "-5", "must be >= 1, got -5"),
+        ("--steps", "2.5", "not an integer: '2.5'"),
+        ("--grid", "many", "not an integer: 'many'"),
+    ],
+)
+def test_bad_counts_are_one_line_with_the_usage(
+    demo_calls, capsys, option, value, reason
+):
+    assert main(["demo", f"{option}={value}"]) == 2
+    line = _one_line(capsys)
+    prefix = f"utopya-backend demo: error: argument {option}: {reason}"
+    assert line.startswith(prefix + "; usage: utopya-backend demo [-h] ")
+    # The whole usage of the subcommand, on the same line.
+    assert line.endswith("[--no-benchmark] [--compare-python]")
+    assert demo_calls == []
+
+
+def test_no_command_lists_the_commands(capsys):
+    assert main([]) == 2
+    assert _one_line(capsys) == (
+        "utopya-backend: error: a command is required: demo, run, report; "
+        "usage: utopya-backend [-h] [--version] COMMAND ..."
+    )
+
+
+def test_misspelt_top_level_option_gets_a_suggestion(capsys):
+    assert main(["--versoin"]) == 2
+    assert _one_line(capsys) == (
+        "utopya-backend: error: unrecognized arguments: --versoin (did you "
+        "mean --version?); usage: utopya-backend [-h] [--version] "
+        "COMMAND ..."
+    )
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        # The first word with a close option is suggested; "=value" is
+        # not part of the option's name.
+        (
+            ["foo", "--gird=3"],
+            "unrecognized arguments: foo --gird=3 (did you mean --grid?)",
+        ),
+        (["--zzzzzz"], "unrecognized arguments: --zzzzzz"),
+        # Words that are not options get no suggestion, even if close.
+        (["steps"], "unrecognized arguments: steps"),
+    ],
+)
+def test_unknown_demo_arguments(demo_calls, capsys, extra, message):
+    assert main(["demo", *extra]) == 2
+    line = _one_line(capsys)
+    assert line.startswith(
+        f"utopya-backend demo: error: {message}; usage: utopya-backend demo "
+    )
+    assert demo_calls == []
+
+
+def test_unknown_report_option_suggests_a_report_option(capsys, tmp_path):
+    assert main(["report", str(tmp_path), "--jsno"]) == 2
+    line = _one_line(capsys)
+    assert "(did you mean --json?); usage: utopya-backend report " in line
+
+
+def test_version_is_the_provenance_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == _provenance.log_line() + "\n"
+
+
+def test_help_shows_every_default(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for words in (
+        "number of steps (default: 2000)",
+        "side length of the square grid (default: 128)",
+        "seed of the model's RNG (default: 42)",
+    ):
+        assert words in text
+
+
+def test_run_help_names_every_root_key(capsys):
+    """The ``run`` description lists the keys ``--set`` puts at the root:
+    the very keys the runner routes there."""
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    listed = text.split("KEY=VALUE: a key starting with a root key (")[1]
+    listed = listed.split(")")[0]
+    assert listed.split(", ") == list(runner.ROOT_KEYS)
+
+
+# .. demo errors ..............................................................
+
+
+def test_demo_into_an_existing_directory(monkeypatch, capsys, tmp_path):
+    def exists(**kw):
+        raise FileExistsError(kw["out"])
+
+    monkeypatch.setattr(demo, "run_demo", exists)
+    assert main(["demo", "--out", str(tmp_path)]) == 2
+    assert _one_line(capsys) == (
+        f"utopya-backend demo: error: output directory {tmp_path} exists "
+        "already; choose a new one"
+    )
+
+
+def test_demo_os_error_is_one_line(monkeypatch, capsys):
+    def full(**kw):
+        raise OSError("No space left\non device")
+
+    monkeypatch.setattr(demo, "run_demo", full)
+    assert main(["demo"]) == 2
+    assert _one_line(capsys) == (
+        "utopya-backend demo: error: No space left on device"
+    )
+
+
+# .. report ...................................................................
+
+
+def test_report_needs_exactly_one_path(capsys, one_file):
+    assert main(["report", one_file, one_file]) == 2
+    assert _one_line(capsys) == (
+        "utopya-backend report: error: give one PATH, or --compare BEFORE "
+        "AFTER"
+    )
+
+
+def test_report_of_a_missing_file_names_it(capsys, tmp_path):
+    path = str(tmp_path / "nothing.h5")
+    assert main(["report", path]) == 2
+    line = _one_line(capsys)
+    assert line.startswith("utopya-backend report: error: ")
+    assert path in line
+
+
+def test_report_refuses_a_plot_path_before_reading(capsys, tmp_path):
+    # The bad plot path is reported, not the missing input file.
+    assert main(["report", str(tmp_path / "no.h5"), "--plot", ""]) == 2
+    assert _one_line(capsys) == (
+        "utopya-backend report: error: --plot needs a file name such as "
+        "report.png"
+    )
+
+
+def test_report_table_of_a_file(capsys, one_file):
+    assert main(["report", one_file]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    loaded = report.load_path(one_file)
+    (datas,) = loaded["items"].values()
+    (d,) = datas
+    # The timing table, then the statistics, then a blank line.
+    assert out.startswith(report.format_table(d) + "\n")
+    assert out.endswith("\n\n")
+    # No universe table for a single file.
+    assert "    universe " not in out
+
+
+def test_report_json_is_the_loaded_figures(capsys, one_file):
+    assert main(["report", one_file, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) == json.loads(
+        json.dumps(report.to_json(report.load_path(one_file)))
+    )
+    # Indented: one key per line.
+    assert out.startswith("{\n  ")
+
+
+def test_report_of_a_run_directory_summarises_universes(capsys, run_dir):
+    assert main(["report", run_dir]) == 0
+    out = capsys.readouterr().out
+    loaded = report.load_path(run_dir)
+    summary = report.format_universes(report.universe_summary(loaded["items"]))
+    sweep = _reportstats.format_sweep(
+        _reportstats.sweep_summary(loaded["items"])
+    )
+    # The universes, a blank line, the sweep, a blank line at the end.
+    assert out.endswith("\n" + summary + "\n\n" + sweep + "\n")
+    for datas in loaded["items"].values():
+        for d in datas:
+            assert report.format_table(d) in out
+
+
+def test_report_skipped_universe_exit_1(capsys, run_dir, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    bad = run / "data" / "uni2" / "data.h5"
+    bad.write_bytes(b"not hdf5")
+    assert main(["report", str(run)]) == 1
+    out, err = capsys.readouterr()
+    (line,) = err.splitlines()
+    assert line.startswith("utopya-backend report: error: skipped uni2: ")
+    # The readable universe is reported.
+    assert "\n        uni1 " in out and "\n        uni2 " not in out
+
+
+def test_report_plot_without_matplotlib_exit_3(
+    monkeypatch, capsys, one_file, tmp_path
+):
+    def no_mpl(loaded, out):
+        raise ImportError("No module named 'matplotlib'")
+
+    monkeypatch.setattr(report, "plot", no_mpl)
+    assert main(["report", one_file, "--plot", str(tmp_path / "f")]) == 3
+    err = capsys.readouterr().err
+    assert err == (
+        "utopya-backend report: --plot needs matplotlib, which is not "
+        "installed; pip install 'utopya-backend[tools]'\n"
+    )
+
+
+def test_report_plot_write_error_names_the_png(
+    monkeypatch, capsys, one_file, tmp_path
+):
+    def fails(loaded, out):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(report, "plot", fails)
+    out = str(tmp_path / "fig")
+    assert main(["report", one_file, "--plot", out]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"utopya-backend report: error: cannot write the plot to {out}.png: "
+        "read-only file system\n"
+    )
+
+
+def test_report_plot_paths_are_printed(
+    monkeypatch, capsys, one_file, tmp_path
+):
+    from utopya_backend import plots
+
+    drawn = []
+    monkeypatch.setattr(report, "plot", lambda loaded, out: drawn.append(out))
+    monkeypatch.setattr(
+        plots, "plot_all", lambda loaded, out: [out + ".a", out + ".b"]
+    )
+    out = str(tmp_path / "fig")
+    assert main(["report", one_file, "--plot", out]) == 0
+    assert drawn == [out]
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"Plot written to: {out}.png",
+        f"Plot written to: {out}.png.a",
+        f"Plot written to: {out}.png.b",
+    ]
+
+
+# .. run errors ...............................................................
+
+
+def _model_file(tmp_path, stem: str, body: str) -> str:
+    path = tmp_path / f"{stem}.py"
+    path.write_text(
+        "from utopya_backend import StepwiseModel\n\n"
+        "class M(StepwiseModel):\n"
+        "    def setup(self, **_):\n"
+        f"        {body}\n"
+        "    def perform_step(self):\n"
+        "        pass\n"
+        "    def write_data(self):\n"
+        "        pass\n"
+    )
+    return str(path)
+
+
+@pytest.fixture
+def clean_imports(monkeypatch):
+    """The runner puts model folders on sys.path and modules in
+    sys.modules; undo that after the test."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))
+
+
+def test_run_model_error_names_the_model_line(clean_imports, capsys, tmp_path):
+    path = _model_file(
+        tmp_path, "failing_setup", "raise ValueError('bad rate\\nmore')"
+    )
+    out = str(tmp_path / "out")
+    assert main(["run", f"{path}:M", "--out", out]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (
+        "utopya-backend run: error: ValueError: bad rate (at "
+        f"{os.path.realpath(path)}:5) (--traceback shows the full "
+        "traceback)"
+    )
+
+
+def test_run_error_without_text(clean_imports, capsys, tmp_path):
+    path = _model_file(tmp_path, "silent_setup", "raise KeyError()")
+    out = str(tmp_path / "out")
+    assert main(["run", f"{path}:M", "--out", out]) == 2
+    err = capsys.readouterr().err.splitlines()
+    # No text after the type; the line has single spaces only.
+    assert err[-1] == (
+        "utopya-backend run: error: KeyError: (at "
+        f"{os.path.realpath(path)}:5) (--traceback shows the full "
+        "traceback)"
+    )
+
+
+def test_run_traceback_option_raises(clean_imports, capsys, tmp_path):
+    path = _model_file(tmp_path, "tb_setup", "raise ValueError('bad rate')")
+    argv = ["run", f"{path}:M", "--out", str(tmp_path / "o"), "--traceback"]
+    with pytest.raises(ValueError, match="^bad rate$"):
+        main(argv)
+
+
+def test_run_interrupted(monkeypatch, capsys):
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_model", interrupted)
+    assert main(["run", "x.py:M"]) == 2
+    assert _one_line(capsys) == "utopya-backend run: error: interrupted"
+
+
+def test_run_runner_error_is_one_line(capsys, tmp_path):
+    path = str(tmp_path / "absent.py")
+    assert main(["run", f"{path}:M"]) == 2
+    assert _one_line(capsys) == (
+        f"utopya-backend run: error: {path}: no such file"
+    )
+
+
+def test_run_passes_its_options(monkeypatch, tmp_path):
+    calls = []
+
+    def record(target, **kw):
+        calls.append((target, kw))
+        return 7
+
+    monkeypatch.setattr(runner, "run_model", record)
+    argv = ["run", "m.py:M", "--cfg", "c.yml", "--set", "a=1"]
+    argv += ["--set", "b.c=2", "--out", "o"]
+    assert main(argv) == 7
+    assert calls == [
+        ("m.py:M", dict(cfg_file="c.yml", sets=["a=1", "b.c=2"], out="o"))
+    ]
+
+
+# .. the console script .......................................................
+
+
+def test_closed_pipe_is_quiet_exit_141(monkeypatch, tmp_path):
+    """A reader that went away (``| head``): exit status 128 + SIGPIPE and
+    the output goes to the null device, so no flush error follows."""
+
+    class ClosedPipe:
+        def __init__(self, fd: int) -> None:
+            self.fd = fd
+
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+        def flush(self) -> None:
+            raise BrokenPipeError
+
+        def fileno(self) -> int:
+            return self.fd
+
+    with open(tmp_path / "stdout", "w") as f:
+        fd = os.dup(f.fileno())
+    try:
+        monkeypatch.setattr(sys, "stdout", ClosedPipe(fd))
+        monkeypatch.setattr(demo, "run_demo", lambda **kw: None)
+        assert main(["demo"]) == 141
+        # The descriptor now writes to the null device.
+        assert os.write(fd, b"gone") == 4
+        assert os.path.samestat(os.fstat(fd), os.stat(os.devnull))
+    finally:
+        os.close(fd)
