@@ -482,6 +482,25 @@ def test_refused_config_removes_the_empty_run(model_file, tmp_path, capsys):
     )
 
 
+def test_refused_config_keeps_a_directory_with_more_in_it(
+    model_file, tmp_path, capsys, monkeypatch
+):
+    """Files put beside the config are not deleted, nor is the config."""
+    out = tmp_path / "out"
+
+    def extra_file(o, name):
+        path = runner_new_out_dir(o, name)
+        open(os.path.join(path, "notes.txt"), "w").close()
+        return path
+
+    runner_new_out_dir = runner._new_out_dir
+    monkeypatch.setattr(runner, "_new_out_dir", extra_file)
+    with pytest.raises(ValueError):
+        run_model(f"{model_file}:Stepper", sets=["num_steps=-3"], out=str(out))
+    assert sorted(os.listdir(out)) == ["config.yml", "notes.txt"]
+    assert "removed" not in capsys.readouterr().err
+
+
 def test_failure_after_the_file_exists_keeps_the_run(
     model_file, tmp_path, capsys
 ):
