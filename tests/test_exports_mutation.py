@@ -10,7 +10,7 @@ import os
 import re
 
 import utopya_backend
-from utopya_backend import _stats, report
+from utopya_backend import report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
