@@ -10,7 +10,7 @@ import os
 import re
 
 import utopya_backend
-from utopya_backend import report
+from utopya_backend import _stats, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -60,3 +60,10 @@ def test_report_hands_out_reading_and_formatting():
         assert callable(getattr(report, name))
     for name in ("to_json", "plot"):
         assert callable(getattr(report, name))
+
+
+def test_stats_star_import_is_the_layout_and_resources():
+    names = _star("utopya_backend._stats")
+    assert "record_py" not in names
+    assert {"TimerStats", "bucket_edges_ns", "process_resources"} <= names
+    assert names == set(_stats.__all__)
