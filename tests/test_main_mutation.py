@@ -469,3 +469,80 @@ def test_closed_pipe_is_quiet_exit_141(monkeypatch, tmp_path):
         assert os.path.samestat(os.fstat(fd), os.stat(os.devnull))
     finally:
         os.close(fd)
+
+
+def test_run_error_inside_the_package_names_no_line(
+    clean_imports, capsys, tmp_path
+):
+    """A config value the base class refuses: no frame of the model's
+    code, so no ``(at FILE:LINE)``."""
+    path = _model_file(tmp_path, "refused_steps", "pass")
+    argv = ["run", f"{path}:M", "--out", str(tmp_path / "o")]
+    assert main(argv + ["--set", "num_steps=-3"]) == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line.startswith(
+        "utopya-backend run: error: ConfigError: Invalid value -3 for key "
+        "'num_steps'"
+    )
+    assert " (at " not in line
+    assert line.endswith(" (--traceback shows the full traceback)")
+
+
+def test_syntax_error_is_not_blamed_on_the_import_machinery(
+    clean_imports, capsys, tmp_path
+):
+    path = tmp_path / "syntaxerr.py"
+    path.write_text("x = 1\nclass M(:\n    pass\n")
+    assert main(["run", f"{path}:M", "--out", str(tmp_path / "o")]) == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    # The file and line are in the error's own text; no frame of
+    # importlib is named.
+    assert line.startswith(
+        "utopya-backend run: error: SyntaxError: invalid syntax "
+        "(syntaxerr.py, line 2)"
+    )
+    assert " (at " not in line
+
+
+@pytest.mark.parametrize(
+    "frame_file, ours",
+    [
+        # A frame of the compiled core names its .pyx source by the path
+        # it had at build time: ours, wherever the build ran.
+        ("/build/x/utopya_backend/_loop.pyx", True),
+        # Not ours: a .pyx of another package, a .py of a folder that
+        # merely has the package's name.
+        ("/build/x/othermodel/_loop.pyx", False),
+        ("/build/x/utopya_backend/step.py", False),
+    ],
+)
+def test_compiled_core_frames_are_not_blamed(
+    monkeypatch, capsys, frame_file, ours
+):
+    where = []
+
+    def fails_in(*a, **kw):
+        code = compile(
+            "\n\nraise ValueError('in the core')", frame_file, "exec"
+        )
+        where.append(sys._getframe().f_lineno + 1)
+        exec(code, {})
+
+    monkeypatch.setattr(runner, "run_model", fails_in)
+    assert main(["run", "x.py:M"]) == 2
+    line = _one_line(capsys)
+    at = (
+        f"{os.path.abspath(__file__)}:{where[0]}"
+        if ours
+        else f"{frame_file}:3"
+    )
+    assert line == (
+        f"utopya-backend run: error: ValueError: in the core (at {at}) "
+        "(--traceback shows the full traceback)"
+    )
+
+
+def test_suggestion_ignores_the_value_of_an_option(demo_calls, capsys):
+    # Without its long value the word is close to --steps.
+    assert main(["demo", "--stesp=a-long-value-of-many-letters"]) == 2
+    assert "(did you mean --steps?)" in _one_line(capsys)

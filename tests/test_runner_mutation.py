@@ -280,6 +280,19 @@ def test_cfg_file_errors(tmp_path):
     )
 
 
+def test_cfg_error_without_text_is_named_by_its_type(tmp_path, monkeypatch):
+    from utopya_backend import tools
+
+    def fails(path):
+        raise RecursionError()
+
+    monkeypatch.setattr(tools, "load_cfg_file", fails)
+    path = _cfg(tmp_path, "a: 1\n")
+    with pytest.raises(RunnerError) as exc:
+        build_root_cfg(Walker, cfg_file=path)
+    assert str(exc.value) == f"--cfg {path}: RecursionError"
+
+
 # .. the model class ..........................................................
 
 
