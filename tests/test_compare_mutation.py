@@ -283,3 +283,13 @@ def test_skipped_universes_are_reported(slower, capsys):
     assert capsys.readouterr().err == (
         "utopya-backend report: error: skipped uni9: not HDF5\n"
     )
+
+
+def test_fail_on_slowdown_names_every_slower_timer(monkeypatch, capsys):
+    res = _res(_row("a"), _row("b"), slowdown=["a", "b"])
+    monkeypatch.setattr(compare, "compare_paths", lambda *a, **kw: res)
+    argv = ["report", "--compare", "x", "y", "--fail-on-slowdown"]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert "  SLOWER beyond 1.1x: a, b\n" in out
+    assert err == "utopya-backend report: slower beyond the factor: a, b\n"
