@@ -246,11 +246,20 @@ def test_report_table_of_a_file(capsys, one_file):
     loaded = report.load_path(one_file)
     (datas,) = loaded["items"].values()
     (d,) = datas
-    # The timing table, then the statistics, then a blank line.
-    assert out.startswith(report.format_table(d) + "\n")
-    assert out.endswith("\n\n")
-    # No universe table for a single file.
-    assert "    universe " not in out
+    # The timing table, then the statistics, then a blank line; no
+    # universe table for a single file.
+    assert out == (
+        report.format_table(d) + "\n" + _reportstats.format_stats(d) + "\n\n"
+    )
+
+
+def test_report_model_option(capsys, one_file):
+    assert main(["report", one_file, "--model", "ForestFire"]) == 0
+    assert "ForestFire" in capsys.readouterr().out
+    assert main(["report", one_file, "--model", "Nope"]) == 2
+    line = _one_line(capsys)
+    assert line.startswith("utopya-backend report: error: ")
+    assert "'Nope'" in line
 
 
 def test_report_json_is_the_loaded_figures(capsys, one_file):
@@ -259,8 +268,8 @@ def test_report_json_is_the_loaded_figures(capsys, one_file):
     assert json.loads(out) == json.loads(
         json.dumps(report.to_json(report.load_path(one_file)))
     )
-    # Indented: one key per line.
-    assert out.startswith("{\n  ")
+    # Indented by two: one key per line.
+    assert out.startswith('{\n  "kind": ')
 
 
 def test_report_of_a_run_directory_summarises_universes(capsys, run_dir):
@@ -330,13 +339,22 @@ def test_report_plot_paths_are_printed(
     from utopya_backend import plots
 
     drawn = []
-    monkeypatch.setattr(report, "plot", lambda loaded, out: drawn.append(out))
     monkeypatch.setattr(
-        plots, "plot_all", lambda loaded, out: [out + ".a", out + ".b"]
+        report, "plot", lambda loaded, out: drawn.append((loaded, out))
     )
+
+    def plot_all(loaded, out):
+        drawn.append((loaded, out))
+        return [out + ".a", out + ".b"]
+
+    monkeypatch.setattr(plots, "plot_all", plot_all)
     out = str(tmp_path / "fig")
     assert main(["report", one_file, "--plot", out]) == 0
-    assert drawn == [out]
+    # Both are drawn from the file's data.
+    assert [(d["kind"], list(d["items"]), o) for d, o in drawn] == [
+        ("file", [one_file], out),
+        ("file", [one_file], out + ".png"),
+    ]
     err = capsys.readouterr().err
     assert err.splitlines() == [
         f"Plot written to: {out}.png",

@@ -608,3 +608,78 @@ def test_numpy_scalars_are_written_as_numbers(
     out = tmp_path / "out"
     run_model(f"{model_file}:Stepper", sets=["num_steps=1"], out=str(out))
     assert "  n: 4\n" in (out / "config.yml").read_text()
+
+
+# .. more targets and config edges ............................................
+
+
+def test_target_path_with_a_colon(tmp_path, clean_imports):
+    """The class is after the last colon (a Windows drive letter or a
+    folder name may hold one)."""
+    folder = tmp_path / "a:b"
+    folder.mkdir()
+    (folder / "colonmodel.py").write_text(MODEL)
+    cls = load_model_class(f"{folder / 'colonmodel.py'}:Alpha")
+    assert cls.__name__ == "Alpha"
+
+
+def test_relative_file_without_a_folder(tmp_path, monkeypatch, clean_imports):
+    (tmp_path / "plainfile.py").write_text(MODEL)
+    monkeypatch.chdir(tmp_path)
+    cls = load_model_class("plainfile.py:Alpha")
+    assert sys.modules[cls.__module__].__file__ == str(
+        tmp_path / "plainfile.py"
+    )
+
+
+def test_working_directory_is_not_added_twice(
+    tmp_path, monkeypatch, clean_imports
+):
+    """With ``""`` (the working directory) on sys.path, as under ``python
+    -m``, the runner adds nothing."""
+    pkg = tmp_path / "mutpkg2"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "walk.py").write_text(MODEL)
+    monkeypatch.chdir(tmp_path)
+    sys.path[:] = [""] + [p for p in sys.path if p != str(tmp_path)]
+    before = list(sys.path)
+    assert load_model_class("mutpkg2.walk:Alpha").__name__ == "Alpha"
+    assert sys.path == before
+
+
+def test_parse_set_unreadable_characters():
+    # A control character: PyYAML's reader refuses it (an error without
+    # a "problem" text).
+    with pytest.raises(RunnerError) as exc:
+        parse_set("a=\x01")
+    assert str(exc.value) == (
+        "--set 'a=\\x01': the value is not valid YAML (ReaderError)"
+    )
+
+
+def test_complete_run_config_that_lacks_the_models_entry(tmp_path):
+    path = _cfg(tmp_path, "root_model_name: W\nseed: 3\n")
+    root = build_root_cfg(Walker, cfg_file=path)
+    assert root["W"] == {} and root["seed"] == 3
+
+
+def test_set_below_a_root_value_names_the_item():
+    with pytest.raises(RunnerError) as exc:
+        build_root_cfg(Walker, sets=["log_levels.model.x=1"])
+    assert str(exc.value) == (
+        "--set 'log_levels.model.x=1': log_levels.model is 'info', not a "
+        "mapping"
+    )
+
+
+def test_exit_code_is_what_run_returns(tmp_path, capsys, clean_imports):
+    path = tmp_path / "codemodel.py"
+    path.write_text(
+        MODEL + "\nclass Coded(Stepper):\n"
+        "    def run(self):\n"
+        "        super().run()\n"
+        "        return 130\n"
+    )
+    out = str(tmp_path / "o")
+    assert run_model(f"{path}:Coded", sets=["num_steps=1"], out=out) == 130
