@@ -293,3 +293,23 @@ def test_fail_on_slowdown_names_every_slower_timer(monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert "  SLOWER beyond 1.1x: a, b\n" in out
     assert err == "utopya-backend report: slower beyond the factor: a, b\n"
+
+
+def test_report_help_has_the_comparison_options(capsys, monkeypatch):
+    """The options' reference (the guide sends users to ``--help``): what
+    each does and its default, the defaults the tests above see."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    section = text.split(" comparison (report --compare BEFORE AFTER): ")[1]
+    assert section == (
+        "--compare compare two files or run directories: BEFORE AFTER "
+        "(default: report on one PATH) "
+        "--factor FACTOR mark changes beyond this ratio (default: 1.1) "
+        "--min-share MIN_SHARE ignore changes of less than this share of "
+        "the typical loop time (full_iteration's median x invocations), "
+        "from 0 to 1 (default: 0.05) "
+        "--fail-on-slowdown exit with status 1 if a timer is marked slower "
+        "(default: exit 0 whatever changed)"
+    )

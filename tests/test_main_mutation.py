@@ -564,3 +564,102 @@ def test_suggestion_ignores_the_value_of_an_option(demo_calls, capsys):
     # Without its long value the word is close to --steps.
     assert main(["demo", "--stesp=a-long-value-of-many-letters"]) == 2
     assert "(did you mean --steps?)" in _one_line(capsys)
+
+
+# .. --help ...................................................................
+# The help texts are the command line's reference (README and the guide
+# send users to ``COMMAND --help``): each option says what it does and
+# its default, and the defaults named here are the ones the tests above
+# see the options take.
+
+
+def _help(capsys, monkeypatch, *argv: str) -> str:
+    """The help of ``argv``, on one line per paragraph or option."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--help"])
+    assert exc.value.code == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return " ".join(out.split())
+
+
+def test_top_level_help(capsys, monkeypatch):
+    text = _help(capsys, monkeypatch)
+    for words in (
+        "usage: utopya-backend [-h] [--version] COMMAND ... "
+        "Tools of utopya-backend, the fast utopya model backend.",
+        "demo run a benchmarked forest-fire model and print its timings",
+        "run run a model without the utopya frontend",
+        "report timing report of an output file or a utopya run directory",
+        "--version show the version and which core is in use (compiled or "
+        "the pure-Python twin), then exit",
+    ):
+        assert words in text
+    assert text.endswith(
+        "'utopya-backend COMMAND --help' shows the options of a command."
+    )
+
+
+def test_demo_help(capsys, monkeypatch):
+    text = _help(capsys, monkeypatch, "demo")
+    for words in (
+        "Run the Drossel-Schwabl forest fire as a StepwiseModel with the "
+        "benchmark mixin; print the timing table, the bookkeeping overhead "
+        "per iteration and where the HDF5 file is.",
+        "--steps N number of steps (default: 2000)",
+        "--grid N side length of the square grid (default: 128)",
+        "--out DIR new output directory (default: a fresh "
+        "utopya-backend-demo-<time>-* directory in the temp dir, printed "
+        "at the end)",
+        "--seed N seed of the model's RNG (default: 42)",
+        "--no-benchmark run without the benchmark mixin (default: "
+        "benchmarked)",
+        "--compare-python also run the same demo on the pure-Python twin "
+        "of the compiled core and compare (default: off)",
+    ):
+        assert words in text
+
+
+def test_run_help(capsys, monkeypatch):
+    text = _help(capsys, monkeypatch, "run")
+    for words in (
+        "usage: utopya-backend run [-h] [--cfg FILE] [--set KEY=VALUE] "
+        "[--out DIR] [--traceback] FILE.py:Class",
+        "Run a model class without the frontend: fill in the frontend's "
+        "root config keys, write the config and the output into a new "
+        "directory, print where it went and, for a benchmarked model, the "
+        "timing table.",
+        "sets that root entry, any other key an entry of the model's "
+        "config; values are YAML, dotted keys nest.",
+        "FILE.py:Class the model class: FILE.py:Class or "
+        "package.module:Class",
+        "--cfg FILE YAML file with the model's own config keys, or a "
+        "complete run config with root_model_name (default: none)",
+        "--set KEY=VALUE set a config entry; repeatable, wins over --cfg "
+        "(defaults: seed=42, num_steps=100 for a StepwiseModel, "
+        "monitor_emit_interval=2, log_levels: info/info)",
+        "--out DIR new output directory (default: a fresh "
+        "<Class>-<time>-* directory in <temp dir>/utopya-backend-runs/)",
+        "--traceback show the full traceback of an error the model raised "
+        "(default: one line)",
+    ):
+        assert words in text
+
+
+def test_report_help(capsys, monkeypatch):
+    text = _help(capsys, monkeypatch, "report")
+    for words in (
+        "Read the benchmark data of an HDF5 output file (or of every "
+        "universe of a utopya run directory) and print a table.",
+        "PATH HDF5 file or utopya run directory (with --compare: BEFORE "
+        "AFTER)",
+        "--model NAME model group name (default: every model in the file)",
+        "--plot OUT.png write a figure of the cumulative timers to "
+        "OUT.png, and beside it OUT-breakdown.png (where the time goes) "
+        "and, when statistics are stored, OUT-distributions.png (default: "
+        "none)",
+        "--json print machine-readable figures instead of the table "
+        "(default: table)",
+    ):
+        assert words in text
