@@ -21,6 +21,7 @@ from ..core._timerstats import (  # noqa: F401 (re-exported)
     bucket_edges_ns,
     bucket_index,
     bucket_lower_ns,
+    check_saved_state,
     merge,
     record_py,
 )

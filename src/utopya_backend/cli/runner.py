@@ -355,7 +355,7 @@ def run_model(
     try:
         model = cls(cfg_file_path=cfg_path)
     except BaseException:
-        _discard_empty_run(out_dir, cfg_path, data)
+        _discard_empty_run(out_dir, cfg_path)
         raise
     try:
         code = model.run() or 0
@@ -368,17 +368,19 @@ def run_model(
     return code
 
 
-def _discard_empty_run(out_dir: str, cfg_path: str, data: str) -> None:
+def _discard_empty_run(out_dir: str, cfg_path: str) -> None:
     """Remove a run directory that holds nothing but its ``config.yml``.
 
     A model that fails in ``__init__`` before its output file exists (a bad
     ``--set`` value, say) would leave a directory that looks like a run.
     """
-    if os.path.exists(data):
-        return
     try:
+        # Nothing else there (no data.h5, no file of the model's): other
+        # files stay, and so does the config that goes with them.
+        if os.listdir(out_dir) != [os.path.basename(cfg_path)]:
+            return
         os.remove(cfg_path)
-        os.rmdir(out_dir)  # only if nothing else was put there
+        os.rmdir(out_dir)
     except OSError:
         return
     print(
