@@ -178,7 +178,11 @@ def test_sigkill_leaves_a_readable_file(tmp_path):
     """SIGKILL is out of scope for data, but the file still opens with the
     rows up to the last file flush (at most one per second, after blocks)."""
     proc, out, _ = _start(tmp_path, num_steps=10**8, interval=0.05)
-    _wait_for_lines(proc, 2)
+    # Wait on the model's own progress, not the clock, so that a loaded
+    # machine cannot kill it before two blocks of 4096 rows were handed
+    # over; then give the once-a-second flush time to run.
+    while _wait_for_lines(proc, 1)[0]["n_iter"] <= 2 * 4096:
+        pass
     time.sleep(1.5)
     proc.kill()
     proc.communicate(timeout=60)
