@@ -432,7 +432,7 @@ def test_demo_prints_its_results_and_returns_the_file(tmp_path, fast, capsys):
     assert lines[-2:] == ["", f"Output written to: {path}"]
 
 
-def test_demo_defaults(in_tmp, fast, capsys, monkeypatch):
+def test_demo_defaults(in_tmp, fast, capsys, monkeypatch, twin_run):
     seen: Dict[str, Any] = {}
     real = demo._run_forest_fire
 
@@ -448,9 +448,10 @@ def test_demo_defaults(in_tmp, fast, capsys, monkeypatch):
     )
     assert os.path.dirname(out) == str(in_tmp)
     assert path == os.path.join(out, "data.h5")
-    assert "Forest fire: 2000 steps on a 128x128 grid, seed 42" in (
-        capsys.readouterr().out
-    )
+    text = capsys.readouterr().out
+    assert "Forest fire: 2000 steps on a 128x128 grid, seed 42" in text
+    # no pure-Python comparison unless asked for
+    assert twin_run[0] == [] and "Running the same demo" not in text
 
 
 def test_demo_without_benchmark_prints_no_table(tmp_path, fast, capsys):
@@ -493,8 +494,9 @@ def twin_run(monkeypatch):
     )
 
     def run(cmd: List[str], **kw: Any) -> Any:
-        calls.append((cmd, kw))
-        out = "progress\n" + json.dumps(answer["twin"]) + "\n"
+        calls.append((cmd, kw, getattr(sys.stdout, "flushed", None)))
+        out = "!!map {a: 1}\n!!map {b: 2}\n" + json.dumps(answer["twin"])
+        out += "\n"
         return subprocess.CompletedProcess(
             cmd, answer["returncode"], out, answer["stderr"]
         )
@@ -512,6 +514,9 @@ def test_compare_runs_the_twin_and_prints_both(
     tmp_path, twin_run, capsys, monkeypatch
 ):
     monkeypatch.setattr(_impl, "IMPLEMENTATION", "c")
+    # the twin gets the caller's environment, with the extensions off
+    monkeypatch.delenv("UTOPYA_BACKEND_NO_EXTENSIONS", raising=False)
+    monkeypatch.setenv("UTOPYA_DEMO_MARKER", "kept")
     calls, answer = twin_run
     answer["twin"]["density"] = 0.25
     res = dict(
@@ -520,7 +525,7 @@ def test_compare_runs_the_twin_and_prints_both(
         rows=_rows(simulation=(0.5, 0.5), model_iteration=(0.4, 0.002)),
     )
     _compare(tmp_path, res)
-    ((cmd, kw),) = calls
+    ((cmd, kw, _),) = calls
     assert cmd[:2] == [sys.executable, "-c"]
     assert json.loads(cmd[3]) == dict(
         steps=50,
@@ -531,6 +536,7 @@ def test_compare_runs_the_twin_and_prints_both(
         write_every=5,
     )
     assert kw["env"]["UTOPYA_BACKEND_NO_EXTENSIONS"] == "1"
+    assert kw["env"]["UTOPYA_DEMO_MARKER"] == "kept"
     assert kw["capture_output"] and kw["text"]
     assert (tmp_path / "pure-python").is_dir()
     lines = capsys.readouterr().out.splitlines()
@@ -554,11 +560,16 @@ def test_compare_says_when_results_differ_and_no_core_is_in_use(
 ):
     monkeypatch.setattr(_impl, "IMPLEMENTATION", "py")
     _, answer = twin_run
-    answer["twin"]["density"] = 0.5
+    answer["twin"].update(density=0.5, rows=None)
     _compare(tmp_path, dict(wall=1.0, density=0.25, rows=None))
     lines = capsys.readouterr().out.splitlines()
     assert f"{'this run':>11s}  {'pure-Python':>11s}" in lines[1]
-    assert lines[2].split()[:3] == ["run", "time", "(wall)"]
+    f = format_time
+    assert (
+        lines[2] == f"  {'run time (wall)':>16s}  {f(1.0):>11s}  {f(2.0):>11s}"
+    )
+    # untimed: the wall time over the 50 steps
+    assert lines[3] == f"  {'per step':>16s}  {f(0.02):>11s}  {f(0.04):>11s}"
     assert "same result (final tree density): NO;" in lines[5]
     assert lines[6] == (
         "  (the compiled core is not in use here: both runs are "
@@ -598,3 +609,123 @@ def test_twin_script_prints_the_result_as_json(
     assert res["rows"] is None
     with h5py.File(res["path"], "r") as f:
         assert res["density"] == f["ForestFire/tree_density"][-1]
+
+
+class _Flushed(io.StringIO):
+    """stdout that remembers what had been flushed."""
+
+    flushed = ""
+
+    def flush(self) -> None:
+        self.flushed = self.getvalue()
+
+
+def test_compare_announces_the_twin_before_it_runs(
+    tmp_path, twin_run, monkeypatch
+):
+    out = _Flushed()
+    monkeypatch.setattr(sys, "stdout", out)
+    calls, _ = twin_run
+    _compare(tmp_path, dict(wall=1.0, density=0.25, rows=None))
+    ((_, _, flushed),) = calls
+    # seen at once when stdout is a pipe, not after the twin has run
+    assert flushed == "Running the same demo on the pure-Python twin ...\n"
+
+
+def test_demo_compare_python_passes_the_run_on(
+    tmp_path, fast, twin_run, capsys
+):
+    calls, answer = twin_run
+    out = tmp_path / "o"
+    path = demo.run_demo(
+        steps=4,
+        grid=6,
+        out=str(out),
+        seed=2,
+        write_every=2,
+        compare_python=True,
+    )
+    ((cmd, _, _),) = calls
+    assert json.loads(cmd[3]) == dict(
+        steps=4,
+        grid=6,
+        out=str(out / "pure-python"),
+        seed=2,
+        benchmark=True,
+        write_every=2,
+    )
+    with h5py.File(path, "r") as f:
+        density = float(f["ForestFire/tree_density"][-1])
+    lines = capsys.readouterr().out.splitlines()
+    i = lines.index("Running the same demo on the pure-Python twin ...")
+    assert lines[i - 1] == "" and lines[i - 2].startswith("  that is ")
+    # this run's own simulation total and step time in the left column
+    assert lines[i + 2].split()[:2] == ["simulation", "total"]
+    same = "yes" if density == answer["twin"]["density"] else "NO"
+    assert f"same result (final tree density): {same};" in lines[i + 5]
+    assert lines[-2:] == ["", f"Output written to: {path}"]
+
+
+class _FakeModel:
+    """Stands in for the empty-step models: records, runs nothing."""
+
+    runs: List[Dict[str, Any]] = []
+
+    def __init__(self, cfg_file_path: str) -> None:
+        with open(cfg_file_path) as f:
+            cfg = yaml.safe_load(f)
+        self.runs.append(
+            dict(cfg, kind=type(self).__name__, path=cfg_file_path)
+        )
+
+    def run(self) -> None:
+        pass
+
+
+class _FakeLoop(_FakeModel):
+    pass
+
+
+class _FakeFull(_FakeModel):
+    pass
+
+
+def test_overhead_defaults_and_the_measured_runs(monkeypatch, in_tmp):
+    _FakeModel.runs = []
+    monkeypatch.setattr(demo, "_EmptyStep", _FakeLoop)
+    monkeypatch.setattr(demo, "_BenchmarkedEmptyStep", _FakeFull)
+    n = 200_000
+    readings: List[float] = []
+    for per in (3.0, 2.0, 4.0, 5.0, 6.0, 7.0):
+        readings += [0.0, per * n]
+    monkeypatch.setattr(demo, "time", _Clock(readings))
+    assert demo.measure_overhead() == dict(loop=2.0, timers=3.0)
+    runs = _FakeModel.runs
+    assert [r["kind"] for r in runs] == ["_FakeLoop"] * 3 + ["_FakeFull"] * 3
+    tmp = {os.path.dirname(os.path.dirname(r["path"])) for r in runs}
+    assert len({os.path.dirname(r["path"]) for r in runs}) == 6
+    (tmp_dir,) = tmp
+    assert os.path.dirname(tmp_dir) == str(in_tmp)
+    assert os.path.basename(tmp_dir).startswith("utopya-backend-demo-")
+    for r in runs:
+        # n steps, no data written before the last, no monitor lines
+        assert r["num_steps"] == n
+        assert r["write_start"] == n and r["write_every"] == n
+        assert r["monitor_emit_interval"] == 1000.0
+    assert all(r["Empty"] == {} for r in runs[:3])
+    for r in runs[3:]:  # timed, but no table printed and nothing stored
+        assert r["Empty"] == dict(
+            benchmark=dict(show_on_exit=False, write=False)
+        )
+
+
+def test_default_out_is_named_by_the_time(in_tmp):
+    import re
+    import time
+
+    before = time.strftime("%Y%m%d-%H%M%S")
+    name = os.path.basename(demo._default_out())
+    after = time.strftime("%Y%m%d-%H%M%S")
+    m = re.fullmatch(r"utopya-backend-demo-(\d{8}-\d{6})-.+", name)
+    assert m is not None, name
+    assert before <= m.group(1) <= after
