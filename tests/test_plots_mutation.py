@@ -18,8 +18,10 @@ from utopya_backend._timefmt import format_time
 from utopya_backend._timerstats import TimerStats
 
 mpl = pytest.importorskip("matplotlib")
+import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 
 NAMES = [
     "init (incl. setup)",
@@ -43,7 +45,13 @@ def figures(monkeypatch):
         return orig(self, path, *a, **kw)
 
     monkeypatch.setattr(Figure, "savefig", savefig)
-    return saved
+    before = plt.get_fignums()
+    yield saved
+    # every figure is closed again (no figures pile up in a session),
+    # and laid out so that labels do not overlap
+    assert plt.get_fignums() == before
+    for fig in saved.values():
+        assert isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
 
 
 def data(
@@ -138,6 +146,24 @@ def test_breakdown_of_one_file(tmp_path, figures):
     )
     assert tuple(fig.get_size_inches()) == (9, 2.8)
     assert png_size(path) == (990, 308)
+    assert {p.get_height() for p in ax.patches} == {0.7}
+    colors = [mpl.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert len(set(colors)) == 7  # each part its own colour
+    assert colors[2:4] == ["#1f77b4", "#ff7f0e"]
+    legend_below_in_rows(fig, ax, 2)
+
+
+def legend_below_in_rows(fig: Any, ax: Any, rows: int) -> None:
+    """The legend sits under the axes, unframed, its seven entries in
+    rows of four, so that it covers no bar."""
+    fig.canvas.draw()
+    leg = ax.get_legend()
+    assert not leg.get_frame_on()
+    assert leg.get_window_extent().y1 <= ax.get_window_extent().y0
+    ys = sorted(t.get_window_extent().y0 for t in leg.get_texts())
+    gaps = [b - a for a, b in zip(ys, ys[1:])]
+    assert 1 + sum(g > 8 for g in gaps) == rows
+    assert sum(y > ys[-1] - 8 for y in ys) == 4  # the first row is full
 
 
 def test_breakdown_parts_are_never_negative_nor_counted_twice(
@@ -218,6 +244,7 @@ def test_breakdown_of_a_sweep_labels_universes(tmp_path, figures):
     )
     # taller with more rows: 0.35 inch a row
     assert fig.get_size_inches()[1] == pytest.approx(0.35 * 5 + 1.8)
+    legend_below_in_rows(fig, ax, 2)
 
 
 def test_labels_use_the_last_key_and_no_params_the_universe(tmp_path):
@@ -282,6 +309,7 @@ def test_distributions_one_panel_per_timer_with_invocations(tmp_path, figures):
         s.percentile(99),
         2e-6,
     ]
+    assert [ln.get_linewidth() for ln in lines] == [1, 1, 1, 1]
     assert mpl.colors.to_hex(lines[3].get_color()) == "#d62728"
     assert mpl.colors.to_hex(lines[0].get_color()) == "#000000"
     assert [t.get_text() for t in step.get_legend().get_texts()] == [
@@ -289,6 +317,10 @@ def test_distributions_one_panel_per_timer_with_invocations(tmp_path, figures):
     ]
     # the histogram: 3 of 4 in the 1 µs bucket, 1 in the 2 µs one
     (hist,) = step.patches
+    assert hist.get_fill() and hist.get_alpha() == 0.6
+    assert mpl.colors.to_hex(hist.get_facecolor()) == "#1f77b4"
+    leg = step.get_legend()
+    assert not leg.get_frame_on()
     values, edges, _ = hist.get_data()
     assert values[0] == 75.0 and values[-1] == 25.0 and values.sum() == 100
     assert edges[0] <= 1e-6 < edges[1] and edges[-2] <= 2e-6 < edges[-1]
@@ -401,6 +433,7 @@ def test_sweep_panels_with_the_median_behind(tmp_path, figures):
     for ax in axes:
         grey, own = ax.lines
         assert mpl.colors.to_hex(grey.get_color()) == "#bfbfbf"
+        assert (grey.get_linewidth(), own.get_linewidth()) == (1.5, 1)
         np.testing.assert_allclose(grey.get_xdata(), [10, 20])
         np.testing.assert_allclose(grey.get_ydata(), median)
     np.testing.assert_allclose(axes[0].lines[1].get_ydata(), [1e5, 2e5])
@@ -435,6 +468,10 @@ def test_sweep_panel_that_ran_as_planned_is_not_stopped_early(
     (ax,) = figures["one.png"].axes
     assert ax.get_title() == "uni1"
     assert len(ax.lines) == 1  # one universe: no median behind it
+    # nor is a complete run without invocation counts stopped early
+    loaded["items"]["uni1"][0].invocations = {}
+    plots.plot_sweep(loaded, str(tmp_path / "two.png"), exact=True)
+    assert figures["two.png"].axes[0].get_title() == "uni1"
     assert tuple(figures["one.png"].get_size_inches()) == pytest.approx(
         (3.2, 2.9)
     )
@@ -445,6 +482,9 @@ def test_sweep_of_many_universes_wraps_at_five(tmp_path, figures):
     plots.plot_sweep(run_of(str(tmp_path / "r"), *ds), str(tmp_path / "m"))
     fig = figures["m-universes.png"]
     assert [a.get_visible() for a in fig.axes] == [True] * 7 + [False] * 3
+    # shared axes, yet every panel has its own iteration labels
+    for ax in fig.axes[:7]:
+        assert ax.xaxis.get_major_ticks()[0].label1.get_visible()
     assert tuple(fig.get_size_inches()) == pytest.approx((13.6, 4.9))
 
 
@@ -507,7 +547,7 @@ def test_plot_of_files_tags_lines_by_directory(tmp_path, figures):
     a = data(str(tmp_path / "one" / "data.h5"), full=[0.0, 1.0, 3.0])
     b = data(str(tmp_path / "two" / "data.h5"), full=[0.0, 2.0, 3.0])
     c = data(str(tmp_path / "three" / "data.h5"))  # no timers stored
-    loaded = dict(kind="file", items={"x": [a, b], "y": [c]})
+    loaded = dict(kind="file", items={"y": [c], "x": [a, b]})
     _report_plot.plot(loaded, str(tmp_path / "p"))
     path = str(tmp_path / "p.png")
     fig = figures["p.png"]
