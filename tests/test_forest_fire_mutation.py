@@ -162,6 +162,9 @@ def test_run_writes_density_and_state_at_every_write(tmp_path):
         assert list(g["state"].attrs["dim_names"]) == ["time", "x", "y"]
         # times as start and step: 0, 2, 4
         assert list(g["state"].attrs["coords__time"]) == [0, 2]
+        # x and y are the cell indices 0 .. grid - 1 for dantro/utopya
+        assert g["state"].attrs["coords_mode__x"] == "trivial"
+        assert g["state"].attrs["coords_mode__y"] == "trivial"
         np.testing.assert_array_equal(g["state"][-1], final)
         assert g["tree_density"].dtype == np.float64
         stored = g["tree_density"][:]

@@ -159,7 +159,11 @@ def legend_below_in_rows(fig: Any, ax: Any, rows: int) -> None:
     fig.canvas.draw()
     leg = ax.get_legend()
     assert not leg.get_frame_on()
-    assert leg.get_window_extent().y1 <= ax.get_window_extent().y0
+    box, axes = leg.get_window_extent(), ax.get_window_extent()
+    assert box.y1 <= axes.y0  # below the bars ...
+    assert box.y1 <= ax.xaxis.label.get_window_extent().y0  # and the label
+    assert box.y0 >= 0  # ... yet on the figure
+    assert abs((box.x0 + box.x1) / 2 - (axes.x0 + axes.x1) / 2) < 2
     ys = sorted(t.get_window_extent().y0 for t in leg.get_texts())
     gaps = [b - a for a, b in zip(ys, ys[1:])]
     assert 1 + sum(g > 8 for g in gaps) == rows
@@ -249,7 +253,7 @@ def test_breakdown_of_a_sweep_labels_universes(tmp_path, figures):
 
 def test_labels_use_the_last_key_and_no_params_the_universe(tmp_path):
     assert plots._label("uni3", {}) == "uni3"
-    assert plots._label("uni3", {"M.sub.rate": 0.25, "M.n": 4}) == (
+    assert plots._label("uni3", {"M.sub.rate": 0.25, "M.sub.n": 4}) == (
         "uni3: rate=0.25, n=4"
     )
 
@@ -323,7 +327,10 @@ def test_distributions_one_panel_per_timer_with_invocations(tmp_path, figures):
     assert not leg.get_frame_on()
     values, edges, _ = hist.get_data()
     assert values[0] == 75.0 and values[-1] == 25.0 and values.sum() == 100
-    assert edges[0] <= 1e-6 < edges[1] and edges[-2] <= 2e-6 < edges[-1]
+    # 8 buckets per doubling: 1 µs is in [960, 1024) ns, 2 µs in
+    # [1920, 2048) ns
+    assert edges[:2] == pytest.approx([960e-9, 1024e-9], rel=1e-12)
+    assert edges[-2:] == pytest.approx([1920e-9, 2048e-9], rel=1e-12)
     assert step.get_xlim() == pytest.approx((1e-6 / 2.5, 2e-6 * 2.5))
 
 
@@ -358,6 +365,7 @@ def test_distribution_of_one_timer_fills_the_figure(tmp_path, figures):
     assert fmt(1e-6 * (1 - 1e-9), 0) == "1µs"
     assert fmt(1.0 - 1e-9, 0) == "1s"
     assert fmt(0.998, 0) == "998ms"
+    assert fmt(0.999, 0) == "0.999s"
     assert ax.xaxis.get_minor_formatter()(2e-3, 0) == ""
     locator = ax.xaxis.get_major_locator()
     ticks = [t for t in locator.tick_values(1e-3, 10) if 1e-3 <= t <= 10]
@@ -584,5 +592,85 @@ def test_plot_of_a_run_is_the_sweep_at_the_path(tmp_path, figures):
     assert list(figures) == ["sw.png"]
     fig = figures["sw.png"]
     assert [a.get_title() for a in fig.axes] == ["uni1: p=1", "uni2: p=2"]
+    assert [len(a.lines) for a in fig.axes] == [2, 2]  # with the median
     with pytest.raises(ValueError):
         _report_plot.plot(loaded, str(tmp_path / ".x"))
+
+
+def test_plot_legends_are_small_and_in_two_columns(tmp_path, figures):
+    d = data(str(tmp_path / "one" / "data.h5"), full=[0.0, 1.0, 2.0])
+    d.labels = ["full_iteration", "model_iteration", "write_data"]
+    d.cumulative = np.array([[0.0, 0.0, 0.0], [1.0, 0.5, 0.1], [2, 1, 0.2]])
+    _report_plot.plot(file_of(d), str(tmp_path / "l.png"))
+    fig = figures["l.png"]
+    fig.canvas.draw()
+    small = mpl.font_manager.FontProperties(size="small").get_size_in_points()
+    for ax in fig.axes:
+        texts = ax.get_legend().get_texts()
+        assert {t.get_fontsize() for t in texts} == {small}
+    # three timers in two columns: two rows, the first one full
+    texts = fig.axes[0].get_legend().get_texts()
+    xs = sorted(t.get_window_extent().x0 for t in texts)
+    assert 1 + sum(b - a > 8 for a, b in zip(xs, xs[1:])) == 2
+
+
+def points(size: str) -> float:
+    return mpl.font_manager.FontProperties(size=size).get_size_in_points()
+
+
+def test_figure_text_sizes(tmp_path, figures):
+    """Titles, labels and ticks at their sizes (independent of the
+    defaults of matplotlib): small multiples need small text."""
+    d = data(
+        str(tmp_path / "a.h5"),
+        totals=dict(simulation=2.0),
+        stats=dict(t=stats(1000), u=stats(2000)),
+        full=[0.0, 1.0],
+    )
+    plots.plot_all(file_of(d), str(tmp_path / "s.png"))
+    (ax,) = figures["s-breakdown.png"].axes
+    assert ax.get_yticklabels()[0].get_fontsize() == points("small")
+    assert ax.title.get_fontsize() == points("medium")
+    texts = ax.get_legend().get_texts()
+    assert {t.get_fontsize() for t in texts} == {points("small")}
+    fig = figures["s-distributions.png"]
+    assert fig._suptitle.get_fontsize() == points("medium")
+    for ax in fig.axes:
+        assert ax.title.get_fontsize() == points("small")
+    loaded = run_of(
+        str(tmp_path / "r"),
+        data("", full=[0.0, 1.0], config=dict(p=1)),
+        data("", full=[0.0, 2.0], config=dict(p=2)),
+    )
+    plots.plot_sweep(loaded, str(tmp_path / "w.png"), exact=True)
+    fig = figures["w.png"]
+    assert fig._suptitle.get_fontsize() == points("medium")
+    assert fig._supxlabel.get_fontsize() == points("small")
+    assert fig._supylabel.get_fontsize() == points("small")
+    for ax in fig.axes:
+        assert ax.title.get_fontsize() == points("x-small")
+        tick = ax.yaxis.get_major_ticks()[0]
+        assert tick.label1.get_fontsize() == points("x-small")
+
+
+def test_figure_colours_do_not_follow_the_users_style(tmp_path, figures):
+    """The data are blue and the median grey and 1.5 wide under any
+    matplotlib style."""
+    from cycler import cycler
+
+    style = {"axes.prop_cycle": cycler(color=["#00ff00"])}
+    style["lines.linewidth"] = 3.0
+    loaded = run_of(
+        str(tmp_path / "r"),
+        data("", full=[0.0, 1.0], config=dict(p=1), stats=dict(t=stats(9))),
+        data("", full=[0.0, 2.0], config=dict(p=2)),
+    )
+    with mpl.rc_context(style):
+        plots.plot_sweep(loaded, str(tmp_path / "w.png"), exact=True)
+        plots.plot_distributions(loaded, str(tmp_path / "w.png"))
+    for ax in figures["w.png"].axes:
+        grey, own = ax.lines
+        assert grey.get_linewidth() == 1.5
+        assert mpl.colors.to_hex(own.get_color()) == "#1f77b4"
+    (ax,) = figures["w-distributions.png"].axes
+    assert mpl.colors.to_hex(ax.patches[0].get_facecolor()) == "#1f77b4"
