@@ -674,3 +674,16 @@ def test_figure_colours_do_not_follow_the_users_style(tmp_path, figures):
         assert mpl.colors.to_hex(own.get_color()) == "#1f77b4"
     (ax,) = figures["w-distributions.png"].axes
     assert mpl.colors.to_hex(ax.patches[0].get_facecolor()) == "#1f77b4"
+
+
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 8, 16])
+def test_breakdown_legend_never_covers_the_axis_label(tmp_path, figures, n):
+    """It did for 4 to 8 rows: it sat at a fraction of the axes' height
+    below them, which was too little for the label."""
+    ds = [
+        data("", totals=dict(simulation=2.0), config=dict(p=i))
+        for i in range(n)
+    ]
+    plots.plot_breakdown(run_of(str(tmp_path / "r"), *ds), str(tmp_path / "b"))
+    fig = figures["b-breakdown.png"]
+    legend_below_in_rows(fig, fig.axes[0], 2)
