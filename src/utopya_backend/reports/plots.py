@@ -139,9 +139,17 @@ def plot_breakdown(loaded: Dict[str, Any], out: str) -> str:
     ax.invert_yaxis()
     ax.set_xlabel(f"wall time [{unit}] (total = simulation)")
     ax.set_title(_title(loaded, "Where the time goes"), fontsize="medium")
+    from matplotlib.transforms import offset_copy
+
+    # A fixed distance under the axes, below the tick labels and the x
+    # label: in points, as a fraction of the axes' height (which grows
+    # with the rows) it covered the label for some numbers of rows.
     ax.legend(
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.25 if len(rows) < 4 else -0.08),
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=offset_copy(
+            ax.transAxes, fig=fig, y=-34, units="points"
+        ),
         ncol=4,
         fontsize="small",
         frameon=False,
