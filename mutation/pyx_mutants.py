@@ -68,8 +68,8 @@ TESTS = {
 }
 TESTS["_itimers"] = TESTS["_loop"]
 
-# The test that compiles a Cython module cimporting Timer (slow: builds).
-_CIMPORT = ("tests/test_extension.py::test_cython_code_can_cimport_timer",)
+# The tests that compile a Cython module cimporting Timer (slow: a build).
+_CIMPORT = ("tests/test_core_cimport.py",)
 
 MUTANTS = (
     # .. _timing.pyx / _timing.pxd ..........................................
