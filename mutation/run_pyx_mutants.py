@@ -44,6 +44,8 @@ IGNORE = shutil.ignore_patterns(
 PYTEST_ARGS = [
     "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow",
     "--hypothesis-seed=0",
+    # the twins' tests cannot see a mutant of the compiled core
+    "-p", "compiled_only",
 ]
 
 BUILD_SCRIPT = r"""
@@ -142,7 +144,9 @@ def run_tests(root: str, tests: List[str], log: str,
     """``passed``, ``failed`` or ``timeout`` for the tests under root."""
     env = {
         **os.environ,
-        "PYTHONPATH": os.path.join(root, "src"),
+        "PYTHONPATH": os.pathsep.join(
+            [os.path.join(root, "src"), os.path.join(root, "mutation")]
+        ),
         "UTOPYA_BACKEND_NO_EXTENSIONS": "",
         # A core that does not import is a failure, not a silent fallback.
         "UTOPYA_BACKEND_REQUIRE_EXTENSIONS": "1",

@@ -28,6 +28,14 @@ class Clock:
         return self.now
 
 
+class Model:
+    """What the loop reads and writes on a model."""
+
+    def __init__(self) -> None:
+        self._n_iterations = 0
+        self._time = 0
+
+
 class Sink:
     """Collects what a row buffer hands over: (label, row) pairs."""
 
@@ -78,3 +86,72 @@ def test_a_copy_keeps_statistics_of_the_longest_segments(impl):
         assert u.stats == stats
         assert u.stats.sum_sq_ns2 == stats.max_ns**2
         assert u.stats.counts[-1] == 1
+
+
+# .. run loop ...............................................................
+
+
+def _iteration_timers(impl, clock, rows=None, columns=()):
+    full, inner, write = (
+        impl.timing.Timer(name, time_func=clock)
+        for name in ("full_iteration", "model_iteration", "write_data")
+    )
+    return impl.loop.IterationTimers(
+        full, inner, write, columns or [write], rows
+    )
+
+
+@pytest.mark.parametrize("block_rows", [1, 2])
+def test_handing_over_a_block_of_rows_is_timed_as_the_write(
+    impl, block_rows
+):
+    """The row of a timed write may fill a block; handing that to the sink
+    (e.g. writing HDF5) is part of the write and counted in write_data,
+    after the row's own value was taken."""
+    clock = Clock(10.0)
+    sink = Sink()
+
+    def slow_sink(block, labels):
+        sink(block, labels)
+        clock.now += 4.0
+
+    def write():
+        clock.now += 1.0
+
+    rows = impl.rowbuffer.RowBuffer(
+        "rows", (1,), "f8", slow_sink, block_rows=block_rows, labelled=True
+    )
+    it = _iteration_timers(impl, clock, rows)
+    it.write(write, 1)
+    it.write(write, 2)
+    # two writes of 1 s, and 4 s for each block handed over
+    assert it.write_data.elapsed == 2.0 + 4.0 * (2 // block_rows)
+    rows.flush()
+    # each row holds write_data at the end of its write, before its block
+    assert sink.rows == [(1, [1.0]), (2, [2.0 + 4.0 * (block_rows == 1)])]
+
+
+def test_a_deadline_due_at_every_check_is_checked_every_iteration(impl):
+    """After a deadline fired the loop reads the clock every iteration
+    again: a deadline that is always due is seen in each one."""
+    model, seen = Model(), []
+    n = 200
+
+    def should_iterate():
+        return model._n_iterations < n
+
+    def on_deadline(t):
+        seen.append(model._n_iterations)
+        return 0  # due again at once
+
+    plan = impl.loop.LoopPlan(
+        model=model,
+        should_iterate=should_iterate,
+        iterate=lambda: None,
+        should_write=lambda: False,
+        on_deadline=on_deadline,
+        deadline_ns=0,
+        signal_info={"got_signal": False},
+    )
+    impl.loop.run_iterations(plan)
+    assert seen == list(range(1, n + 1))
