@@ -88,6 +88,16 @@ def test_a_copy_keeps_statistics_of_the_longest_segments(impl):
         assert u.stats.counts[-1] == 1
 
 
+def test_a_one_shot_timer_on_the_default_clock_finishes_at_its_pause(impl):
+    t = impl.timing.Timer("once", one_shot=True, start=True)
+    elapsed = t.pause()
+    assert t.finished and not t.running
+    assert str(t).endswith(", finished>")
+    assert t.elapsed == elapsed  # no longer counting
+    with pytest.raises(RuntimeError, match="already marked as finished"):
+        t.pause()
+
+
 # .. run loop ...............................................................
 
 
