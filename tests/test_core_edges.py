@@ -165,3 +165,100 @@ def test_a_deadline_due_at_every_check_is_checked_every_iteration(impl):
     )
     impl.loop.run_iterations(plan)
     assert seen == list(range(1, n + 1))
+
+
+def test_an_untimed_write_records_a_row_but_is_not_timed(impl):
+    """A StepwiseModel's initial write is not timed (as in the original)
+    but still gives the benchmark row of iteration 0."""
+    clock = Clock(3.0)
+    sink = Sink()
+    rows = impl.rowbuffer.RowBuffer("rows", (1,), "f8", sink, labelled=True)
+    it = _iteration_timers(impl, clock, rows)
+    assert it.rows is rows
+
+    def write():
+        clock.now += 2.0
+
+    it.write(write, 0, timed=False)
+    it.write(write, 1)
+    assert it.write_data.elapsed == 2.0
+    rows.flush()
+    assert sink.rows == [(0, [0.0]), (1, [2.0])]
+
+
+def test_the_next_deadline_counts_in_a_loop_timed_on_the_default_clock(
+    impl,
+):
+    """With timers on the default clock the loop's readings serve the
+    deadline; the deadline on_deadline returns is the next one."""
+    model, seen = Model(), []
+    full, inner, write = (
+        impl.timing.Timer(name) for name in ("full", "inner", "write")
+    )
+
+    def on_deadline(now):
+        seen.append(model._n_iterations)
+        return now + 2**61  # far away
+
+    plan = impl.loop.LoopPlan(
+        model=model,
+        perform_step=lambda: None,
+        num_steps=5,
+        write_data=lambda: None,
+        on_deadline=on_deadline,
+        deadline_ns=0,
+        signal_info={"got_signal": False},
+        timers=impl.loop.IterationTimers(full, inner, write),
+    )
+    impl.loop.run_iterations(plan)
+    assert seen == [1] and model._n_iterations == 5
+    assert full.invocations == inner.invocations == 5
+
+
+# .. compiled steps (no twin) ...............................................
+
+
+def _capsule_api():
+    api = ctypes.pythonapi
+    api.PyCapsule_New.restype = ctypes.py_object
+    api.PyCapsule_New.argtypes = (
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_void_p,
+    )
+    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    api.PyCapsule_GetPointer.argtypes = (ctypes.py_object, ctypes.c_char_p)
+    api.PyCapsule_SetContext.restype = ctypes.c_int
+    api.PyCapsule_SetContext.argtypes = (ctypes.py_object, ctypes.c_void_p)
+    return api
+
+
+@pytest.mark.c_extension
+def test_a_capsules_context_is_the_steps_user_data():
+    """A capsule may carry its user data as its context (as a
+    scipy.LowLevelCallable does); the step gets it without user_data."""
+    from utopya_backend import cstep
+
+    api = _capsule_api()
+    name = b"int (void *)"
+    func = api.PyCapsule_GetPointer(cstep._demo_capsule(), name)
+    count = np.zeros(1, dtype=np.int64)
+    capsule = api.PyCapsule_New(func, name, None)
+    assert api.PyCapsule_SetContext(capsule, count.ctypes.data) == 0
+    step = cstep.FuncStep(capsule)
+    for _ in range(3):
+        step()
+    assert count[0] == 3
+
+
+@pytest.mark.c_extension
+def test_user_data_may_be_an_int_address():
+    from utopya_backend import cstep
+
+    count = np.zeros(2, dtype=np.int64)
+    step = cstep.FuncStep(
+        cstep._demo_capsule(), user_data=count[1:].ctypes.data
+    )
+    step()
+    step()
+    assert count.tolist() == [0, 2]
