@@ -215,6 +215,41 @@ def test_the_next_deadline_counts_in_a_loop_timed_on_the_default_clock(
     assert full.invocations == inner.invocations == 5
 
 
+def test_each_column_of_a_benchmark_row_is_its_timers_elapsed_time(impl):
+    """At each write of a run, the row holds every column's elapsed time
+    at the end of that write, the running ones included."""
+    clock = Clock(0.0)
+    sink = Sink()
+    rows = impl.rowbuffer.RowBuffer("rows", (3,), "f8", sink, labelled=True)
+    full, inner, write = (
+        impl.timing.Timer(name, time_func=clock)
+        for name in ("full_iteration", "model_iteration", "write_data")
+    )
+    timers = impl.loop.IterationTimers(
+        full, inner, write, [full, inner, write], rows
+    )
+
+    def advance(seconds):
+        def hook():
+            clock.now += seconds
+
+        return hook
+
+    plan = impl.loop.LoopPlan(
+        model=Model(),
+        perform_step=advance(2.0),
+        num_steps=2,
+        write_data=advance(4.0),
+        signal_info={"got_signal": False},
+        deadline_ns=2**62,
+        timers=timers,
+    )
+    impl.loop.run_iterations(plan)
+    rows.flush()
+    # (full, model, write): a 2 s step and a 4 s write per iteration
+    assert sink.rows == [(1, [6.0, 2.0, 4.0]), (2, [12.0, 4.0, 8.0])]
+
+
 # .. compiled steps (no twin) ...............................................
 
 
