@@ -250,6 +250,29 @@ def test_each_column_of_a_benchmark_row_is_its_timers_elapsed_time(impl):
     assert sink.rows == [(1, [6.0, 2.0, 4.0]), (2, [12.0, 4.0, 8.0])]
 
 
+def test_a_compiled_step_with_counters_still_runs_post_iterate(impl):
+    """The loop's short path for a bare compiled step must not be taken
+    when a hook is to run after each iteration."""
+    try:
+        from utopya_backend import cstep
+    except ImportError as exc:  # a pure-Python install
+        pytest.skip(f"needs the compiled core ({exc})")
+    counters = impl.loop.LoopCounters()
+    step, seen = cstep._CountStep(), []
+    plan = impl.loop.LoopPlan(
+        model=None,
+        counters=counters,
+        perform_step=step,
+        num_steps=3,
+        write_data=lambda: None,
+        post_iterate=lambda: seen.append(counters.time),
+        deadline_ns=2**62,
+        signal_info={"got_signal": False},
+    )
+    impl.loop.run_iterations(plan)
+    assert step.count == 3 and seen == [1, 2, 3]
+
+
 # .. compiled steps (no twin) ...............................................
 
 
