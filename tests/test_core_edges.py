@@ -273,6 +273,50 @@ def test_a_compiled_step_with_counters_still_runs_post_iterate(impl):
     assert step.count == 3 and seen == [1, 2, 3]
 
 
+# .. row buffer .............................................................
+
+
+class Source:
+    """A label source whose label is not the default attribute."""
+
+    def __init__(self) -> None:
+        self.tick = 0
+        self._n_iterations = -1
+
+
+def test_labels_come_from_the_named_attribute(impl):
+    src, sink = Source(), Sink()
+    buf = impl.rowbuffer.RowBuffer(
+        "x", (), "f8", sink, label_source=src, label_attr="tick"
+    )
+    for tick in (3, 5):
+        src.tick = tick
+        buf.append(float(tick))
+    buf.flush()
+    assert sink.rows == [(3, 3.0), (5, 5.0)]
+
+
+def test_an_int64_row_is_stored_as_its_values_in_a_float64_buffer(impl):
+    """A row of another dtype but the same size in bytes is converted,
+    not copied as raw memory."""
+    sink = Sink()
+    buf = impl.rowbuffer.RowBuffer("x", (3,), "f8", sink)
+    buf.append(np.array([1, -2, 3], dtype=np.int64))
+    buf.append(np.array([0.5, 1.5, 2.5], dtype=np.float64))
+    buf.flush()
+    assert sink.rows == [(None, [1.0, -2.0, 3.0]), (None, [0.5, 1.5, 2.5])]
+
+
+@pytest.mark.parametrize("dtype", [">f8", "<f8", ">f4", "<f4"])
+def test_float_scalars_keep_their_value_in_either_byte_order(impl, dtype):
+    sink = Sink()
+    buf = impl.rowbuffer.RowBuffer("x", (), dtype, sink)
+    for v in (1.5, -0.25):
+        buf.append(v)
+    buf.flush()
+    assert sink.rows == [(None, 1.5), (None, -0.25)]
+
+
 # .. compiled steps (no twin) ...............................................
 
 
