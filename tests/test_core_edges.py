@@ -317,6 +317,14 @@ def test_float_scalars_keep_their_value_in_either_byte_order(impl, dtype):
     assert sink.rows == [(None, 1.5), (None, -0.25)]
 
 
+def test_a_row_limit_beyond_int64_is_no_limit(impl):
+    sink = Sink()
+    buf = impl.rowbuffer.RowBuffer("x", (), "f8", sink, max_rows=2**70)
+    buf.extend([1.0, 2.0])
+    buf.append(3.0)
+    assert len(buf) == 3 and buf.flush() == 3
+
+
 # .. compiled steps (no twin) ...............................................
 
 
@@ -364,3 +372,36 @@ def test_user_data_may_be_an_int_address():
     step()
     step()
     assert count.tolist() == [0, 2]
+
+
+@pytest.mark.c_extension
+@pytest.mark.parametrize("owned", ["scalar", "row"])
+def test_a_row_writer_refuses_a_thread_that_does_not_own_the_buffer(owned):
+    """RowWriter appends from C check the thread like ``append``: a
+    buffer that belongs to the main thread refuses rows from another."""
+    from utopya_backend import _rowbuffer, cstep
+
+    sinks = {"scalar": Sink(), "row": Sink()}
+    bufs = {
+        "scalar": _rowbuffer.RowBuffer("s", (), "f8", sinks["scalar"]),
+        "row": _rowbuffer.RowBuffer("r", (2,), "f8", sinks["row"]),
+    }
+    bufs[owned].append(0.0 if owned == "scalar" else [0.0, 0.0])
+    step = cstep._AppendStep(
+        cstep.RowWriter(bufs["scalar"]), cstep.RowWriter(bufs["row"])
+    )
+    errors = []
+
+    def other():
+        try:
+            step()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    thread = threading.Thread(target=other, name="intruder")
+    thread.start()
+    thread.join()
+    assert len(errors) == 1
+    assert "from thread 'intruder'" in errors[0]
+    assert "nothing appended" in errors[0]
+    assert len(bufs[owned]) == 1
