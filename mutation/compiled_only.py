@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 
-def pytest_collection_modifyitems(
-    config: pytest.Config, items: list
-) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})

@@ -64,6 +64,8 @@ TESTS = {
         "tests/test_loop_behaviour.py",
         "tests/test_loop_state.py",
         *_CORE,
+        # RowWriter.append_view from cimporting code (slow: a build)
+        "tests/test_core_cimport.py",
     ),
 }
 TESTS["_itimers"] = TESTS["_loop"]
@@ -400,7 +402,7 @@ MUTANTS = (
     Mutant(
         "loop-signal-before-run",
         'if signal_info.get("got_signal"):\n        flag[0] = 1',
-        'if False:\n        flag[0] = 1',
+        "if False:\n        flag[0] = 1",
         "a signal recorded before the run is not noticed",
     ),
     Mutant(
@@ -655,7 +657,7 @@ MUTANTS = (
     ),
     Mutant(
         "cstep-double-shape",
-        'if not (self._scalar_f8 or self._scalar_f4):\n'
+        "if not (self._scalar_f8 or self._scalar_f4):\n"
         '            self._wrong_row("a double")',
         'if False:\n            self._wrong_row("a double")',
         "append_double to a series of rows is not refused",

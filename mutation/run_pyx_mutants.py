@@ -38,11 +38,25 @@ from pyx_mutants import EQUIVALENT, MUTANTS, TESTS, Mutant  # noqa: E402
 ROOT = os.path.dirname(HERE)
 # Not copied into the scratch tree: history, build products, caches.
 IGNORE = shutil.ignore_patterns(
-    ".git", "build", "dist", "mutants", "*.egg-info", "__pycache__",
-    ".hypothesis", ".pytest_cache", ".asv", ".venv*", "docs/_build",
+    ".git",
+    "build",
+    "dist",
+    "mutants",
+    "*.egg-info",
+    "__pycache__",
+    ".hypothesis",
+    ".pytest_cache",
+    ".asv",
+    ".venv*",
+    "docs/_build",
 )
 PYTEST_ARGS = [
-    "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow",
+    "-q",
+    "-x",
+    "-p",
+    "no:cacheprovider",
+    "-m",
+    "not slow",
     "--hypothesis-seed=0",
 ]
 # The twins' tests (``impl`` = py) cannot see a mutant of the compiled
@@ -114,8 +128,10 @@ def to_rebuild(root: str, rel: str) -> List[str]:
     if rel.endswith(".pyx"):
         return [rel]
     stem = os.path.splitext(os.path.basename(rel))[0]
-    pattern = re.compile(rf"\bcimport\b.*\b{re.escape(stem)}\b|"
-                         rf"\b{re.escape(stem)}\s+cimport\b")
+    pattern = re.compile(
+        rf"\bcimport\b.*\b{re.escape(stem)}\b|"
+        rf"\b{re.escape(stem)}\s+cimport\b"
+    )
     out = []
     for other in cython_sources(root):
         if not other.endswith(".pyx"):
@@ -134,16 +150,24 @@ def build(root: str, pyx: List[str], log: str) -> bool:
     mods = [[module_name(p), p] for p in pyx]
     with open(log, "a") as out:
         proc = subprocess.run(
-            [sys.executable, "-c", BUILD_SCRIPT, json.dumps(mods),
-             json.dumps(header_dirs(root))],
-            cwd=root, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-c",
+                BUILD_SCRIPT,
+                json.dumps(mods),
+                json.dumps(header_dirs(root)),
+            ],
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "UTOPYA_BACKEND_NO_EXTENSIONS": ""},
         )
     return proc.returncode == 0
 
 
-def run_tests(root: str, tests: List[str], log: str,
-              timeout: float, extra: List[str]) -> str:
+def run_tests(
+    root: str, tests: List[str], log: str, timeout: float, extra: List[str]
+) -> str:
     """``passed``, ``failed`` or ``timeout`` for the tests under root."""
     env = {
         **os.environ,
@@ -158,7 +182,10 @@ def run_tests(root: str, tests: List[str], log: str,
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "pytest", *PYTEST_ARGS, *extra, *tests],
-                cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env,
+                cwd=root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
@@ -175,23 +202,40 @@ def tests_for(rel: str, mutant: Mutant) -> List[str]:
 
 def existing(root: str, tests: List[str]) -> List[str]:
     """Drop test files that do not exist (yet) in the tree."""
-    return [t for t in tests if os.path.exists(
-        os.path.join(root, t.split("::")[0]))]
+    return [
+        t
+        for t in tests
+        if os.path.exists(os.path.join(root, t.split("::")[0]))
+    ]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", nargs="+", metavar="ID",
-                    help="run these mutants only")
-    ap.add_argument("--file", metavar="STEM",
-                    help="run the mutants found in files of this base name "
-                         "(e.g. _loop)")
-    ap.add_argument("--list", action="store_true",
-                    help="only locate the snippets and print where")
-    ap.add_argument("--no-baseline", action="store_true",
-                    help="skip the unmutated test run")
-    ap.add_argument("--timeout", type=float, default=900,
-                    help="seconds per mutant's test run (default 900)")
+    ap.add_argument(
+        "--only", nargs="+", metavar="ID", help="run these mutants only"
+    )
+    ap.add_argument(
+        "--file",
+        metavar="STEM",
+        help="run the mutants found in files of this base name "
+        "(e.g. _loop)",
+    )
+    ap.add_argument(
+        "--list",
+        action="store_true",
+        help="only locate the snippets and print where",
+    )
+    ap.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the unmutated test run",
+    )
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=900,
+        help="seconds per mutant's test run (default 900)",
+    )
     ap.add_argument("--scratch", help="scratch directory (default: temp)")
     ap.add_argument("--json", help="write the results to this file")
     args = ap.parse_args(argv)
@@ -209,7 +253,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         located.append((m, rel, why))
     if args.file:
         located = [
-            x for x in located if x[1] is None
+            x
+            for x in located
+            if x[1] is None
             or os.path.splitext(os.path.basename(x[1]))[0] == args.file
         ]
     errors = [x for x in located if x[1] is None]
@@ -232,14 +278,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("the unmutated tree does not build; see logs/base.log")
         return 2
     if not args.no_baseline:
-        stems = sorted({os.path.splitext(os.path.basename(rel))[0]
-                        for _, rel, _ in located if rel})
-        tests = list(dict.fromkeys(
-            t for s in stems for t in TESTS[s]))
+        stems = sorted(
+            {
+                os.path.splitext(os.path.basename(rel))[0]
+                for _, rel, _ in located
+                if rel
+            }
+        )
+        tests = list(dict.fromkeys(t for s in stems for t in TESTS[s]))
         tests += [t for m, rel, _ in located if rel for t in m.tests]
         tests = existing(base, list(dict.fromkeys(tests)))
-        verdict = run_tests(base, tests, os.path.join(log_dir, "base.log"),
-                            args.timeout, [])
+        verdict = run_tests(
+            base, tests, os.path.join(log_dir, "base.log"), args.timeout, []
+        )
         if verdict != "passed":
             print(f"the unmutated tree's tests {verdict}; see logs/base.log")
             return 2
@@ -266,26 +317,40 @@ def main(argv: Optional[List[str]] = None) -> int:
             else:
                 stem = os.path.splitext(os.path.basename(rel))[0]
                 verdict = run_tests(
-                    work, existing(work, tests_for(rel, m)), log,
+                    work,
+                    existing(work, tests_for(rel, m)),
+                    log,
                     args.timeout,
                     [] if stem in TWIN_TESTS_MATTER else COMPILED_ONLY,
                 )
-                status = {"passed": "survived", "failed": "killed",
-                          "timeout": "killed (timeout)"}[verdict]
+                status = {
+                    "passed": "survived",
+                    "failed": "killed",
+                    "timeout": "killed (timeout)",
+                }[verdict]
                 if status == "survived" and m.id in EQUIVALENT:
                     status = "equivalent"
             shutil.rmtree(work, ignore_errors=True)
-        results.append({"id": m.id, "file": rel or "", "status": status,
-                        "why": why, "description": m.description})
-        print(f"[{i}/{len(located)}] {m.id:32} {rel or why:40} {status} "
-              f"({time.monotonic() - t0:.0f} s)", flush=True)
+        results.append(
+            {
+                "id": m.id,
+                "file": rel or "",
+                "status": status,
+                "why": why,
+                "description": m.description,
+            }
+        )
+        print(
+            f"[{i}/{len(located)}] {m.id:32} {rel or why:40} {status} "
+            f"({time.monotonic() - t0:.0f} s)",
+            flush=True,
+        )
 
     print_table(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-    bad = [r for r in results
-           if r["status"] in ("survived", "snippet error")]
+    bad = [r for r in results if r["status"] in ("survived", "snippet error")]
     return 1 if bad else 0
 
 
@@ -294,11 +359,15 @@ def print_table(results: List[Dict[str, str]]) -> None:
     print("| mutant | file | result | change |")
     print("|---|---|---|---|")
     for r in results:
-        print(f"| {r['id']} | {r['file'] or r['why']} | {r['status']} | "
-              f"{r['description']} |")
+        print(
+            f"| {r['id']} | {r['file'] or r['why']} | {r['status']} | "
+            f"{r['description']} |"
+        )
     print()
-    print("| file | mutants | killed | survived | equivalent | build error "
-          "| kill rate |")
+    print(
+        "| file | mutants | killed | survived | equivalent | build error "
+        "| kill rate |"
+    )
     print("|---|---|---|---|---|---|---|")
     files = sorted({r["file"] for r in results if r["file"]})
     for f in files:
@@ -310,8 +379,10 @@ def print_table(results: List[Dict[str, str]]) -> None:
         # Build errors are not mutants a test could judge: left out.
         judged = len(rs) - equiv - berr
         rate = f"{100 * killed / judged:.0f} %" if judged else "-"
-        print(f"| {f} | {len(rs)} | {killed} | {surv} | {equiv} | {berr} "
-              f"| {rate} |")
+        print(
+            f"| {f} | {len(rs)} | {killed} | {surv} | {equiv} | {berr} "
+            f"| {rate} |"
+        )
 
 
 if __name__ == "__main__":

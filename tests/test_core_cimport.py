@@ -1,6 +1,7 @@
-"""The C-level timer API (``c_unpause``/``c_pause``) as Cython code that
-cimports ``Timer`` uses it: the same refusals and the same clock as the
-Python methods. Compiles a small module once (needs Cython and a C
+"""The C-level API as Cython code that cimports it uses it: the timer's
+``c_unpause``/``c_pause`` (the same refusals and the same clock as the
+Python methods) and ``RowWriter.append_view`` (the row checked and stored
+as ``append`` does). Compiles a small module once (needs Cython and a C
 compiler), so it runs on the compiled core only.
 """
 
@@ -12,10 +13,16 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import utopya_backend
-from utopya_backend import _timing
+
+try:
+    from utopya_backend import _rowbuffer, _timing
+    from utopya_backend.cstep import RowWriter
+except ImportError as exc:  # a pure-Python install says why
+    pytest.skip(f"needs the compiled core ({exc})", allow_module_level=True)
 
 pytestmark = pytest.mark.c_extension
 
@@ -24,6 +31,7 @@ PKG_DIR = os.path.dirname(utopya_backend.__file__)
 PYX = """\
 # cython: language_level=3
 from utopya_backend._timing cimport Timer
+from utopya_backend.cstep cimport RowWriter
 
 
 def c_unpause(Timer t):
@@ -34,6 +42,10 @@ def c_unpause(Timer t):
 def c_pause(Timer t):
     with nogil:
         t.c_pause()
+
+
+def append_values(RowWriter w, const double[::1] values):
+    w.append_view(values)
 """
 
 SETUP = """
@@ -119,3 +131,29 @@ def test_c_unpause_refuses_a_finished_timer(demo):
     t.stop()
     with pytest.raises(RuntimeError, match="already marked as finished"):
         demo.c_unpause(t)
+
+
+@pytest.mark.parametrize("dtype", ["f8", "f4"])
+def test_append_view_stores_the_values_of_one_row(demo, dtype):
+    got = []
+    buf = _rowbuffer.RowBuffer(
+        "rows", (3,), dtype, lambda block, labels: got.extend(block.tolist())
+    )
+    w = RowWriter(buf)
+    demo.append_values(w, np.array([0.5, -1.0, 2.25]))
+    demo.append_values(w, np.array([1.0, 2.0, 3.0]))
+    assert len(w) == 2
+    buf.flush()
+    assert got == [[0.5, -1.0, 2.25], [1.0, 2.0, 3.0]]
+
+
+@pytest.mark.parametrize("n", [0, 2, 4])
+def test_append_view_refuses_a_row_of_another_size(demo, n):
+    buf = _rowbuffer.RowBuffer("rows 'b'", (3,), "f8", lambda *a: None)
+    with pytest.raises(ValueError) as err:
+        demo.append_values(RowWriter(buf), np.zeros(n))
+    assert str(err.value) == (
+        f"Cannot append {n} doubles to rows 'b': its rows have shape (3,) "
+        "and dtype float64"
+    )
+    assert len(buf) == 0

@@ -17,6 +17,11 @@ import threading
 import numpy as np
 import pytest
 
+try:
+    from utopya_backend import _rowbuffer, cstep
+except ImportError:  # a pure-Python install: those tests are skipped
+    _rowbuffer = cstep = None
+
 
 class Clock:
     """A fake clock in seconds, moved by the test."""
@@ -112,9 +117,7 @@ def _iteration_timers(impl, clock, rows=None, columns=()):
 
 
 @pytest.mark.parametrize("block_rows", [1, 2])
-def test_handing_over_a_block_of_rows_is_timed_as_the_write(
-    impl, block_rows
-):
+def test_handing_over_a_block_of_rows_is_timed_as_the_write(impl, block_rows):
     """The row of a timed write may fill a block; handing that to the sink
     (e.g. writing HDF5) is part of the write and counted in write_data,
     after the row's own value was taken."""
@@ -253,10 +256,8 @@ def test_each_column_of_a_benchmark_row_is_its_timers_elapsed_time(impl):
 def test_a_compiled_step_with_counters_still_runs_post_iterate(impl):
     """The loop's short path for a bare compiled step must not be taken
     when a hook is to run after each iteration."""
-    try:
-        from utopya_backend import cstep
-    except ImportError as exc:  # a pure-Python install
-        pytest.skip(f"needs the compiled core ({exc})")
+    if cstep is None:
+        pytest.skip("needs the compiled core")
     counters = impl.loop.LoopCounters()
     step, seen = cstep._CountStep(), []
     plan = impl.loop.LoopPlan(
@@ -347,8 +348,6 @@ def _capsule_api():
 def test_a_capsules_context_is_the_steps_user_data():
     """A capsule may carry its user data as its context (as a
     scipy.LowLevelCallable does); the step gets it without user_data."""
-    from utopya_backend import cstep
-
     api = _capsule_api()
     name = b"int (void *)"
     func = api.PyCapsule_GetPointer(cstep._demo_capsule(), name)
@@ -363,8 +362,6 @@ def test_a_capsules_context_is_the_steps_user_data():
 
 @pytest.mark.c_extension
 def test_user_data_may_be_an_int_address():
-    from utopya_backend import cstep
-
     count = np.zeros(2, dtype=np.int64)
     step = cstep.FuncStep(
         cstep._demo_capsule(), user_data=count[1:].ctypes.data
@@ -379,8 +376,6 @@ def test_user_data_may_be_an_int_address():
 def test_a_row_writer_refuses_a_thread_that_does_not_own_the_buffer(owned):
     """RowWriter appends from C check the thread like ``append``: a
     buffer that belongs to the main thread refuses rows from another."""
-    from utopya_backend import _rowbuffer, cstep
-
     sinks = {"scalar": Sink(), "row": Sink()}
     bufs = {
         "scalar": _rowbuffer.RowBuffer("s", (), "f8", sinks["scalar"]),
