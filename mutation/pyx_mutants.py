@@ -128,7 +128,8 @@ MUTANTS = (
         "timing-pause-paused",
         "if not self._running:\n            with gil:\n"
         "                raise RuntimeError(",
-        "if False:\n            with gil:\n                raise RuntimeError(",
+        "if False:\n            with gil:\n"
+        "                raise RuntimeError(",
         "pausing a paused timer is not refused",
     ),
     Mutant(
@@ -154,7 +155,8 @@ MUTANTS = (
         "timing-c-unpause-one-shot",
         "if self._one_shot:\n            with gil:\n"
         "                self._raise_one_shot()",
-        "if False:\n            with gil:\n                self._raise_one_shot()",
+        "if False:\n            with gil:\n"
+        "                self._raise_one_shot()",
         "c_unpause of a one-shot timer is not refused",
         _CIMPORT,
     ),
@@ -576,7 +578,8 @@ MUTANTS = (
     ),
     Mutant(
         "rows-extend-labels",
-        "if self._labelled:\n                self._labels_arr[k:k + m] = label",
+        "if self._labelled:\n"
+        "                self._labels_arr[k:k + m] = label",
         "if False:\n                self._labels_arr[k:k + m] = label",
         "extended rows get no label",
     ),
