@@ -1,7 +1,8 @@
 """Edges of the core (timer, run loop, row buffer, compiled steps) that the
 hand-made mutants of the compiled core (``mutation/pyx_mutants.py``) showed
-untested: clocks of other timers, copies, statistics beyond 64 bits, a sink
-that fails, rows of the wrong shape or dtype, C step sources.
+untested: columns on another clock, copies of statistics beyond 64 bits,
+what a benchmark row and a timed write hold, deadlines, labels, rows of
+another dtype or byte order, C step user data and threads.
 
 Runs on each implementation through ``impl`` where the core has a twin;
 ``cstep`` has none and runs on the compiled core only.
@@ -45,11 +46,9 @@ class Sink:
     """Collects what a row buffer hands over: (label, row) pairs."""
 
     def __init__(self) -> None:
-        self.calls = []
         self.rows = []
 
     def __call__(self, block, labels) -> None:
-        self.calls.append(len(block))
         labels = [None] * len(block) if labels is None else labels.tolist()
         self.rows.extend(zip(labels, block.tolist()))
 
