@@ -619,6 +619,26 @@ MUTANTS = (
         "if False:\n            return 0",
         "flush of an empty buffer calls the sink with no rows",
     ),
+    Mutant(
+        "rows-flush-missing",
+        "return self._hand_over()",
+        "return 0",
+        "flush hands nothing to the sink",
+    ),
+    Mutant(
+        "rows-slot-flush",
+        "if self._n_pending >= self._block_rows:\n"
+        "            self._hand_over()",
+        "if self._n_pending >= self._block_rows:\n            pass",
+        "a full block left by a failed sink is not handed over again",
+    ),
+    Mutant(
+        "rows-extend-flush",
+        "if self._n_pending == self._block_rows:\n"
+        "                self._hand_over()",
+        "if self._n_pending == self._block_rows:\n                pass",
+        "extend leaves a block it filled pending",
+    ),
     # .. cstep.pyx / cstep.pxd ..............................................
     Mutant(
         "cstep-counters-swap",
