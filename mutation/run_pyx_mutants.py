@@ -233,8 +233,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument(
         "--timeout",
         type=float,
-        default=900,
-        help="seconds per mutant's test run (default 900)",
+        default=300,
+        help="seconds per mutant's test run (default 300); a mutant "
+        "that hangs a test is killed",
     )
     ap.add_argument("--scratch", help="scratch directory (default: temp)")
     ap.add_argument("--json", help="write the results to this file")
