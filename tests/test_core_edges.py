@@ -326,6 +326,16 @@ def test_a_row_limit_beyond_int64_is_no_limit(impl):
     assert len(buf) == 3 and buf.flush() == 3
 
 
+def test_extend_hands_over_each_block_it_fills(impl):
+    """A block that extend fills goes to the sink at once, the last one
+    too: nothing waits for the next append or flush."""
+    sink = Sink()
+    buf = impl.rowbuffer.RowBuffer("x", (), "f8", sink, block_rows=2)
+    buf.extend([1.0, 2.0, 3.0, 4.0])
+    assert (buf.n_written, buf.n_pending) == (4, 0)
+    assert sink.rows == [(None, v) for v in (1.0, 2.0, 3.0, 4.0)]
+
+
 # .. compiled steps (no twin) ...............................................
 
 
