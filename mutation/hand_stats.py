@@ -55,9 +55,14 @@ _INIT_TESTS = ["tests/test_dropin.py", "tests/test_exports_mutation.py"]
 
 MUTANTS = [
     # _stats.py: __all__ (the star import of the documented names)
-    Mutant("bench/_stats.py", 'n != "record_py"', 'n == "record_py"', _STATS_TESTS),
     Mutant(
-        "bench/_stats.py", 'n != "record_py"', 'n != "XXrecord_pyXX"', _STATS_TESTS
+        "bench/_stats.py", 'n != "record_py"', 'n == "record_py"', _STATS_TESTS
+    ),
+    Mutant(
+        "bench/_stats.py",
+        'n != "record_py"',
+        'n != "XXrecord_pyXX"',
+        _STATS_TESTS,
     ),
     Mutant(
         "bench/_stats.py",
@@ -91,7 +96,10 @@ MUTANTS = [
     Mutant("reports/report.py", "    format_table,\n", "", _REPORT_TESTS),
     Mutant("reports/report.py", "    universe_summary,\n", "", _REPORT_TESTS),
     Mutant(
-        "reports/report.py", "import plot, plot_path", "import plot", _REPORT_TESTS
+        "reports/report.py",
+        "import plot, plot_path",
+        "import plot",
+        _REPORT_TESTS,
     ),
     Mutant("reports/report.py", '    "load_path",\n', "", _REPORT_TESTS),
     Mutant("reports/report.py", '    "timer_rows",\n', "", _REPORT_TESTS),

@@ -19,7 +19,7 @@ import pytest
 import utopya_backend
 
 try:
-    from utopya_backend import _rowbuffer, _timing
+    from utopya_backend.core import _rowbuffer, _timing
     from utopya_backend.cstep import RowWriter
 except ImportError as exc:  # a pure-Python install says why
     pytest.skip(f"needs the compiled core ({exc})", allow_module_level=True)

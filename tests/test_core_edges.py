@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 try:
-    from utopya_backend import _rowbuffer, cstep
+    from utopya_backend import cstep
+    from utopya_backend.core import _rowbuffer
 except ImportError:  # a pure-Python install: those tests are skipped
     _rowbuffer = cstep = None
 
