@@ -654,13 +654,6 @@ MUTANTS = (
         "calling a CStep from Python runs no step",
     ),
     Mutant(
-        "cstep-bind",
-        '"""Share the counters of the model whose loop runs this step."""\n'
-        "        self.counters = counters",
-        '"""Share the counters of the model whose loop runs this step."""',
-        "_bind does not share the model's counters",
-    ),
-    Mutant(
         "cstep-scalar-f4",
         "self._scalar_f4 = scalar and dtype == np.float32",
         "self._scalar_f4 = False",
@@ -799,11 +792,6 @@ EQUIVALENT: dict = {
     "rows-f8-native": (
         "numpy's dtype equality includes the byte order: a dtype equal to "
         "np.float64 is native, so the isnative test is redundant"
-    ),
-    "cstep-bind": (
-        "unreachable: nothing calls CStep._bind (the compiled loop sets "
-        "cstep.counters itself, the twin loop updates the step's counters); "
-        "dead code"
     ),
 }
 

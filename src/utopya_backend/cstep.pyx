@@ -74,10 +74,6 @@ cdef class CStep:
         """Run one step (what a Python loop calls)."""
         self.step()
 
-    def _bind(self, LoopCounters counters not None):
-        """Share the counters of the model whose loop runs this step."""
-        self.counters = counters
-
 
 cdef class RowWriter:
     """RowWriter(writer)
