@@ -5,8 +5,10 @@ reports, the summary line it logs, and what a failing end of a run logs.
 
 from __future__ import annotations
 
+import gc
 import logging
 import resource
+import sys
 
 import pytest
 import yaml
@@ -15,6 +17,7 @@ from _models import BenchWalker, Walker
 from utopya_backend import ModelBenchmarkMixin
 from utopya_backend._timefmt import format_time
 from utopya_backend.io import _sync
+from utopya_backend.tools import ConfigError
 
 pytestmark = pytest.mark.usefixtures("use_impl")
 
@@ -205,3 +208,49 @@ def test_cumulative_rows_reach_the_file_a_block_at_a_time(
     # sees 9; the last two arrive at the end of the run.
     assert m.seen == [0, 1, 1, 1, 1, 5, 5, 5, 5, 9, 9]
     assert m._dset_cumulative.shape[0] == 11
+
+
+class NarrowOptions(BenchWalker):
+    """Takes only some of the options (and no ``**kwargs``)."""
+
+    def _configure_benchmark(self, *, enabled=True, write=True):
+        super()._configure_benchmark(enabled=enabled, write=write)
+
+
+def test_an_override_without_kwargs_takes_only_its_own_options(make_cfg):
+    ok = make_cfg(model=dict(benchmark=dict(write=False)))
+    NarrowOptions(cfg_file_path=ok).run()
+    path = make_cfg(model=dict(benchmark=dict(show_on_exit=False)))
+    with pytest.raises(ConfigError) as err:
+        NarrowOptions(cfg_file_path=path)
+    assert str(err.value) == (
+        "Invalid option 'show_on_exit' for key 'MyModel.benchmark' in "
+        f"config file {path}; valid options: enabled, write"
+    )
+
+
+class FailsEarly(BenchWalker):
+    def __init__(self, **kwargs):
+        raise RuntimeError("before the mixin's __init__")
+
+
+def test_a_model_that_failed_before_the_mixin_is_deleted_silently(
+    monkeypatch,
+):
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(RuntimeError, match="before the mixin"):
+        FailsEarly(cfg_file_path="unused.yml")
+    gc.collect()
+    assert unraisable == []
+
+
+def test_deleting_a_disabled_model_leaves_teardown_at_zero(make_cfg):
+    m = BenchWalker(
+        cfg_file_path=make_cfg(model=dict(benchmark=dict(enabled=False)))
+    )
+    m.run()
+    teardown = m.timers["teardown"]
+    del m
+    gc.collect()
+    assert not teardown.running and teardown.elapsed == 0
