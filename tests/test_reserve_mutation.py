@@ -210,3 +210,30 @@ def test_a_contiguous_dataset_claims_nothing(tmpfs):
         with pytest.raises(TypeError, match="[Oo]nly chunked datasets"):
             x.resize(8, axis=0)
         assert reserve.pending == 0
+
+
+def test_blocks_freed_by_a_truncation_are_taken_back_first(tmpfs):
+    """HDF5 truncates its file at a flush, which frees what was reserved
+    past the end; if another process takes that space meanwhile, the
+    renewal fails with the disk full error naming the file and what."""
+    disk = tmpfs(16)
+    f, reserve = _open(disk)
+    try:
+        os.truncate(f.filename, os.path.getsize(f.filename))
+        filler = os.path.join(disk, "filler")
+        with open(filler, "wb", buffering=0) as other:
+            with pytest.raises(OSError):
+                while True:
+                    other.write(b"x" * 4096)
+        with pytest.raises(OSError) as err:
+            reserve.ensure(0, lambda: "the next rows")
+        assert err.value.errno == errno.ENOSPC
+        assert str(err.value) == (
+            "[Errno 28] Disk full: no room left on the file system of "
+            f"{f.filename} for the next rows. The file keeps every row "
+            "written before and stays readable; no more rows are written "
+            "to it"
+        )
+        os.remove(filler)
+    finally:
+        f.close()
