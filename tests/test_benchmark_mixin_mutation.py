@@ -10,9 +10,10 @@ import logging
 import resource
 import sys
 
+import h5py
 import pytest
 import yaml
-from _models import BenchWalker, Walker
+from _models import BenchWalker, Walker, output_path
 
 from utopya_backend import ModelBenchmarkMixin
 from utopya_backend._timefmt import format_time
@@ -254,3 +255,28 @@ def test_deleting_a_disabled_model_leaves_teardown_at_zero(make_cfg):
     del m
     gc.collect()
     assert not teardown.running and teardown.elapsed == 0
+
+
+class ClosesInEpilog(BenchWalker):
+    def epilog(self, *, finished_run):
+        super().epilog(finished_run=finished_run)
+        self._h5file.close()
+
+
+def test_an_epilog_closing_the_file_gets_a_clear_error(make_cfg):
+    """A model without the mixin may close its file in the epilog (its
+    rows are written before); the benchmark totals come after the epilog,
+    so they are lost then, and the error says why instead of h5py's
+    "invalid identifier"."""
+    path = make_cfg(num_steps=3)
+    m = ClosesInEpilog(cfg_file_path=path)
+    with pytest.raises(RuntimeError) as err:
+        m.run()
+    assert str(err.value) == (
+        "Cannot write the benchmark totals to group '/MyModel/benchmark' "
+        f"in file {output_path(path)}: the file was closed before they "
+        "were written (close it after run() returns, not in the model), "
+        "so they are lost"
+    )
+    with h5py.File(output_path(path), "r") as f:  # the rows are there
+        assert f["MyModel/benchmark/cumulative"].shape == (4, 4)
