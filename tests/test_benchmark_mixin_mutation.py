@@ -280,3 +280,20 @@ def test_an_epilog_closing_the_file_gets_a_clear_error(make_cfg):
     )
     with h5py.File(output_path(path), "r") as f:  # the rows are there
         assert f["MyModel/benchmark/cumulative"].shape == (4, 4)
+
+
+class EarlyInfo(BenchWalker):
+    """Reads the timers in a hook that runs before the options are read."""
+
+    def _parse_root_cfg(self, **root_cfg):
+        super()._parse_root_cfg(**root_cfg)
+        self.early_info = self.format_elapsed_info()
+
+
+def test_the_default_line_format_before_the_options_are_read(make_cfg):
+    m = EarlyInfo(cfg_file_path=make_cfg(num_steps=1))
+    lines = m.early_info.splitlines()
+    assert [x.split(" : ")[0].strip() for x in lines] == list(m.timers)
+    # name right-aligned in 15 characters, then the readable time
+    assert lines[0] == "             init : " + lines[0].split(" : ")[1]
+    assert lines[-1] == "   full_iteration : 0s"
