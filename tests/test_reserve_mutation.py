@@ -11,6 +11,7 @@ import os
 from types import SimpleNamespace
 
 import h5py
+import numpy as np
 import pytest
 
 from utopya_backend.io import _reserve
@@ -237,3 +238,58 @@ def test_blocks_freed_by_a_truncation_are_taken_back_first(tmpfs):
         os.remove(filler)
     finally:
         f.close()
+
+
+def test_a_single_byte_takes_a_block(tmpfs):
+    path = os.path.join(tmpfs(8), "f")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        _reserve._allocate(fd, KEEP_SIZE, 0, 1)
+        assert os.fstat(fd).st_blocks > 0
+    finally:
+        os.close(fd)
+
+
+def test_the_first_claim_on_a_fresh_reserve_allocates(tmpfs):
+    disk = tmpfs(64)
+    with h5py.File(os.path.join(disk, "out.h5"), "w") as f:
+        reserve = DiskReserve(f)  # not renewed by a flush yet
+        reserve.claim(1, lambda: "1 byte")
+        assert (reserve.pending, reserve.budget) == (1, STEP_BYTES)
+        assert reserve.end == _file_size(f) + 1 + MARGIN_BYTES + STEP_BYTES
+
+
+def test_a_renewal_on_a_full_disk_names_what_comes_next(tmpfs):
+    disk = tmpfs(4)
+    f, reserve = _open(disk)
+    with f:
+        filler = os.path.join(disk, "filler")
+        with open(filler, "wb", buffering=0) as other:
+            with pytest.raises(OSError):
+                while True:
+                    other.write(b"x" * 4096)
+        # Use up the margin, so the renewal needs new blocks.
+        f.create_dataset("x", data=np.zeros(MARGIN_BYTES // 16))
+        f.flush()
+        with pytest.raises(OSError) as err:
+            reserve.flushed()
+        assert str(err.value).endswith(
+            f"of {f.filename} for what the run writes next. The file keeps "
+            "every row written before and stays readable; no more rows are "
+            "written to it"
+        )
+        os.remove(filler)
+
+
+def test_a_file_system_without_fallocate_makes_it_inactive(tmpfs, monkeypatch):
+    def unsupported(*args):
+        raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+
+    with h5py.File(os.path.join(tmpfs(8), "out.h5"), "w") as f:
+        reserve = DiskReserve(f)
+        assert reserve.active
+        monkeypatch.setattr(_reserve, "_allocate", unsupported)
+        reserve.flushed()
+        assert not reserve.active
+        reserve.claim(2**50, lambda: "a PiB")  # the caller checks instead
+        assert reserve.pending == 2**50
