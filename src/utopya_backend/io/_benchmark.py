@@ -116,6 +116,8 @@ class BenchmarkRecord:
         self.block_rows = block_rows
         self.rows: Any = None
         self._sink: Optional[DatasetSink] = None
+        # Named now: a closed file's group has no name any more.
+        self._where = f"group '{grp.name}' in file {grp.file.filename}"
 
     def open_rows(self, names: List[str]) -> Any:
         """Create ``cumulative`` with one column per name; return the row
@@ -149,6 +151,14 @@ class BenchmarkRecord:
         """Write pending rows (or an empty ``cumulative`` if no data write
         came), ``total`` and the statistics."""
         timers = list(timers)
+        if not self.grp.id.valid:
+            if self.rows is not None:
+                self.rows.flush()  # rows still pending: the sink says so
+            raise RuntimeError(
+                f"Cannot write the benchmark totals to {self._where}: the "
+                "file was closed before they were written (close it after "
+                "run() returns, not in the model), so they are lost"
+            )
         if self.rows is None:
             self.open_rows([t.name for t in timers if not t.one_shot])
         self.rows.flush()
