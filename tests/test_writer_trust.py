@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from _models import output_path
 
-from utopya_backend import StepwiseModel
+from utopya_backend import ModelBenchmarkMixin, StepwiseModel
 from utopya_backend.cli import main as cli
 
 
@@ -137,3 +137,35 @@ def test_a_bad_append_is_reported_at_the_model_line(
     where = cli._model_frame(err.value)
     assert where == f" (at {__file__}:{line})", where
     assert sys.modules[WrongShape.__module__].__file__ == __file__
+
+
+class ClosesThenFails(ModelBenchmarkMixin, StepwiseModel):
+    """A benchmarked model that closes its own file mid-run, then fails."""
+
+    def setup(self, **_):
+        self.n = 0
+
+    def perform_step(self):
+        self.n += 1
+        if self.n == 3:
+            self._h5file.close()
+            raise ZeroDivisionError("the model's own error")
+
+    def write_data(self):
+        pass
+
+
+def test_a_failed_run_reports_lost_benchmark_rows_once(
+    use_impl, make_cfg, caplog
+):
+    """The benchmark rows lost to the closed file are logged once, and the
+    model's own error is what ``run`` raises."""
+    cfg = make_cfg(num_steps=10)
+    m = ClosesThenFails(cfg_file_path=cfg)
+    with caplog.at_level(logging.ERROR):
+        with pytest.raises(ZeroDivisionError, match="the model's own"):
+            m.run()
+        m._close_output()
+    lost = [r.getMessage() for r in caplog.records if "lost" in r.getMessage()]
+    assert len(lost) == 1, lost
+    assert "benchmark/cumulative" in lost[0] and "closed" in lost[0]

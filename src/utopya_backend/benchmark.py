@@ -365,6 +365,9 @@ class ModelBenchmarkMixin(TimerRegistry, _MixinBase):
             self.log.error(
                 "Saving benchmark data failed: %s: %s", type(exc).__name__, exc
             )
+            output = getattr(self, "_output", None)
+            if output is not None:  # the same rows: not to be logged twice
+                output.mark_reported(exc)
 
     def _pre_monitor(self) -> None:
         self.unpause_timer("monitor")

@@ -92,6 +92,12 @@ class OutputSync:
             buffer.flush()
         self.flusher.flush(now)
 
+    def mark_reported(self, exc: BaseException) -> None:
+        """Record that ``exc`` was reported elsewhere (e.g. logged while a
+        failed run was saving its benchmark), so :meth:`finish` does not
+        report the same loss again."""
+        self._raised.add(str(exc))
+
     def finish(self) -> None:
         """Write everything and finish every dataset; the first error is
         raised after all were tried, so one bad dataset loses no others.
