@@ -1,0 +1,71 @@
+"""The output file when a model's setup fails: rows a writer holds reach
+the file, or an error says they are lost (once); the file is left closed
+and valid."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+import h5py
+import numpy as np
+import pytest
+from _models import output_path
+
+from utopya_backend import BaseModel
+
+
+class FailingSetup(BaseModel):
+    """Appends ``rows`` rows in setup, optionally closes its file, then
+    raises."""
+
+    def setup(self, *, rows=3, close=False, **_):
+        self.writer = self.create_ts_writer("w", dtype="f8")
+        for k in range(rows):
+            self.writer.append(float(k))
+        if close:
+            self._h5file.close()
+        raise RuntimeError("setup broke")
+
+    def should_iterate(self):
+        return False
+
+    def iterate(self):
+        pass
+
+    def should_write(self):
+        return False
+
+    def write_data(self):
+        pass
+
+
+def _loss_records(caplog) -> list:
+    return [r for r in caplog.records if "lost" in r.getMessage()]
+
+
+def test_rows_appended_before_setup_fails_reach_the_file(use_impl, make_cfg):
+    cfg = make_cfg(model=dict(rows=3))
+    with pytest.raises(RuntimeError, match="setup broke"):
+        FailingSetup(cfg_file_path=cfg)
+    gc.collect()
+    with h5py.File(output_path(cfg), "r") as f:  # closed and valid
+        np.testing.assert_array_equal(f["MyModel/w"][()], [0.0, 1.0, 2.0])
+
+
+def test_rows_lost_when_setup_closed_the_file_are_reported_once(
+    use_impl, make_cfg, caplog
+):
+    """The setup error propagates; the lost rows are logged as an error
+    naming their count and dataset, once, also after the half-built model
+    is collected."""
+    cfg = make_cfg(model=dict(rows=3, close=True))
+    with caplog.at_level(logging.ERROR):
+        with pytest.raises(RuntimeError, match="setup broke"):
+            FailingSetup(cfg_file_path=cfg)
+        gc.collect()
+    lost = _loss_records(caplog)
+    assert len(lost) == 1
+    msg = lost[0].getMessage()
+    assert msg.startswith("Writing pending output failed, got RuntimeError")
+    assert "3 rows" in msg and "/MyModel/w" in msg
