@@ -69,3 +69,40 @@ def test_rows_lost_when_setup_closed_the_file_are_reported_once(
     msg = lost[0].getMessage()
     assert msg.startswith("Writing pending output failed, got RuntimeError")
     assert "3 rows" in msg and "/MyModel/w" in msg
+
+
+class FailingClose(FailingSetup):
+    """Its rows cannot be written and its file's close closes the file
+    but raises (as HDF5 may when flushing at close fails)."""
+
+    def setup(self, **cfg):
+        f = self._h5file
+        real_close = f.close
+
+        def close():
+            real_close()
+            raise OSError("close broke")
+
+        f.close = close
+        super().setup(**cfg)
+
+
+def test_a_failed_close_after_a_failed_setup_reports_each_error_once(
+    use_impl, make_cfg, caplog, monkeypatch
+):
+    """Collecting the half-built model must not write, close or report
+    again: the rows were reported lost once, the close failure once."""
+
+    def broken_resize(*_, **__):
+        raise OSError("resize broke")
+
+    monkeypatch.setattr(h5py.Dataset, "resize", broken_resize)
+    cfg = make_cfg(model=dict(rows=3))
+    with caplog.at_level(logging.ERROR):
+        with pytest.raises(RuntimeError, match="setup broke"):
+            FailingClose(cfg_file_path=cfg)
+        gc.collect()
+    errors = [r.getMessage() for r in caplog.records]
+    assert len(errors) == 2, errors
+    assert "3 rows" in errors[0] and "resize broke" in errors[0]
+    assert errors[1] == "Closing HDF5 file failed, got OSError: close broke"
