@@ -92,3 +92,87 @@ def test_should_write_answers_for_each_time(make_cfg, start, every):
     for t in range(-1, 13):
         m._time = t
         assert m.should_write() is (t in grid), t
+
+
+class Compressed(StepwiseModel):
+    """Makes a dataset and a writer with the given compression (or the
+    default if ``level`` is missing)."""
+
+    def setup(self, **cfg):
+        kw = {"compression": cfg["level"]} if "level" in cfg else {}
+        self.dset = self.create_ts_dset("d", dtype="f8", **kw)
+        self.writer = self.create_ts_writer("w", dtype="f8", **kw)
+
+    def perform_step(self):
+        pass
+
+    def write_data(self):
+        pass
+
+
+@pytest.mark.parametrize(
+    "model_cfg, compression, opts",
+    [
+        ({}, "gzip", 2),
+        (dict(level=7), "gzip", 7),
+        (dict(level=None), None, None),
+    ],
+)
+def test_time_series_are_compressed_as_asked(
+    make_cfg, model_cfg, compression, opts
+):
+    """gzip level 2 by default; a given level or None is passed on."""
+    cfg = make_cfg(model=model_cfg)
+    m = Compressed(cfg_file_path=cfg)
+    for d in (m.h5group["d"], m.h5group["w"]):
+        assert (d.compression, d.compression_opts) == (compression, opts)
+
+
+class CountsWrites(Recorder):
+    """Records ``_num_writes_left`` (the original's method) in setup and
+    in each write."""
+
+    def setup(self, **cfg):
+        super().setup(**cfg)
+        self.left = [self._num_writes_left()]
+
+    def write_data(self):
+        super().write_data()
+        self.left.append(self._num_writes_left())
+
+
+@pytest.mark.parametrize("start, every", [(2, 3), (0, 2), (-3, 2)])
+def test_num_writes_left_counts_the_writes_to_come(
+    use_impl, make_cfg, start, every
+):
+    """In setup: all writes; in a write: that one and those after it."""
+    m = CountsWrites(
+        cfg_file_path=make_cfg(
+            num_steps=9, write_start=start, write_every=every
+        )
+    )
+    m.run()
+    n = len(expected_times(start, every, 9))
+    assert m.left[0] == n
+    assert m.left[1:] == list(range(n, 0, -1))
+
+
+class DoubleSteps(Recorder):
+    """Advances its time by two per iteration (its own stepping), so the
+    time differs from the iteration count."""
+
+    def iterate(self):
+        self.perform_step()
+        self._time += 2
+
+
+def test_writer_rows_are_labelled_by_time_not_by_iteration(make_cfg):
+    """An irregular plan (initial write, then off the grid of
+    ``write_every``) labels each row with the model's time at its
+    append."""
+    cfg = make_cfg(num_steps=10, write_start=-4, write_every=3)
+    m = DoubleSteps(cfg_file_path=cfg)
+    m.run()
+    assert m.written == [0, 2, 8]  # the even times on the grid -4, -1, 2..
+    rows, labels = _labels(cfg)
+    assert rows == labels == [0, 2, 8]

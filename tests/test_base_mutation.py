@@ -1,0 +1,74 @@
+"""BaseModel: what a stopping signal logs and returns, and the default
+progress a model without ``compute_progress`` reports."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import pytest
+import yaml
+from _models import Counter
+
+from utopya_backend import BaseModel
+from utopya_backend.signal import SIG_STOPCOND
+
+
+class Quiet(Counter):
+    ATTACH_SIGNAL_HANDLERS = False
+    USE_SYS_EXIT = False
+
+
+@pytest.mark.parametrize(
+    "signum, message",
+    [
+        (SIG_STOPCOND, "A stop condition was fulfilled."),
+        (signal.SIGINT, "Was told to stop."),
+        (signal.SIGTERM, "Was told to stop."),
+        (
+            signal.SIGUSR2,
+            f"Got an unexpected signal: {signal.SIGUSR2}. " "Stopping ...",
+        ),
+    ],
+)
+def test_a_signal_stops_the_run_with_its_warning(
+    use_impl, make_cfg, caplog, signum, message
+):
+    m = Quiet(cfg_file_path=make_cfg(model=dict(stop=5)))
+    m._signal_info = dict(got_signal=True, signum=signum)
+    with caplog.at_level(logging.WARNING):
+        assert m.run() == 128 + int(signum)
+    warnings = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.WARNING
+    ]
+    assert warnings == [message]
+    assert m.n_iterations == 1  # stopped after the first iteration
+
+
+class NoProgress(BaseModel):
+    """Implements only the abstract methods."""
+
+    def setup(self, **_):
+        pass
+
+    def should_iterate(self):
+        return self.n_iterations < 2
+
+    def iterate(self):
+        pass
+
+    def should_write(self):
+        return False
+
+    def write_data(self):
+        pass
+
+
+def test_a_model_without_compute_progress_reports_zero(make_cfg, capsys):
+    NoProgress(cfg_file_path=make_cfg())
+    lines = [
+        yaml.safe_load(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("!!map")
+    ]
+    assert lines == [dict(progress=0.0, n_iter=0, MyModel={})]
