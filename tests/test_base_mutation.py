@@ -8,7 +8,7 @@ import signal
 
 import pytest
 import yaml
-from _models import Counter
+from _models import BenchWalker, Counter
 
 from utopya_backend import BaseModel
 from utopya_backend.signal import SIG_STOPCOND
@@ -72,3 +72,21 @@ def test_a_model_without_compute_progress_reports_zero(make_cfg, capsys):
         if line.startswith("!!map")
     ]
     assert lines == [dict(progress=0.0, n_iter=0, MyModel={})]
+
+
+class WrappedWrites(BenchWalker):
+    """Wraps the loop's writes (the loop then calls this wrapper)."""
+
+    def _invoke_write_data(self):
+        self.wrapped = getattr(self, "wrapped", 0) + 1
+        super()._invoke_write_data()
+
+
+def test_wrapped_writes_are_still_timed(use_impl, make_cfg):
+    """A model wrapping ``_invoke_write_data`` keeps its loop writes under
+    the ``write_data`` timer (the initial write stays untimed)."""
+    m = WrappedWrites(cfg_file_path=make_cfg(num_steps=6))
+    m.run()
+    assert m.wrapped == 6
+    assert m.timers["write_data"].invocations == 6
+    assert m.elapsed["write_data"] > 0

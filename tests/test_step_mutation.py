@@ -5,13 +5,17 @@ or is a negative number off the ``write_every`` grid."""
 
 from __future__ import annotations
 
+import errno
 import gc
+import logging
+import os
 
 import h5py
 import pytest
 from _models import output_path
 
 from utopya_backend import StepwiseModel
+from utopya_backend.signal import SIG_STOPCOND
 
 # (write_start, write_every): start off the grid, negative and not a
 # multiple of every, positive start past the first interval, equal.
@@ -176,3 +180,86 @@ def test_writer_rows_are_labelled_by_time_not_by_iteration(make_cfg):
     assert m.written == [0, 2, 8]  # the even times on the grid -4, -1, 2..
     rows, labels = _labels(cfg)
     assert rows == labels == [0, 2, 8]
+
+
+class Stopping(StepwiseModel):
+    """Writes its time through the idiom; a stop condition is met after
+    step ``stop_at``."""
+
+    ATTACH_SIGNAL_HANDLERS = False
+    USE_SYS_EXIT = False
+
+    def setup(self, *, stop_at=-1, **_):
+        self.stop_at = stop_at
+        self.dset = self.create_ts_dset("d", dtype="i8")
+
+    def perform_step(self):
+        if self.time + 1 == self.stop_at:
+            self._signal_info = dict(got_signal=True, signum=SIG_STOPCOND)
+
+    def write_data(self):
+        n = self.dset.shape[0]
+        self.dset.resize(n + 1, axis=0)
+        self.dset[n] = self.time
+
+
+def test_a_stopped_run_logs_its_last_step(make_cfg, caplog):
+    cfg = make_cfg(
+        num_steps=10, model=dict(stop_at=4), log_levels=dict(model="info")
+    )
+    m = Stopping(cfg_file_path=cfg)
+    with caplog.at_level(logging.INFO):
+        assert m.run() == 128 + SIG_STOPCOND
+    assert "Last iteration step was: 4 / 10." in caplog.messages
+
+
+def test_a_finished_run_does_not_log_a_last_step(make_cfg, caplog):
+    cfg = make_cfg(num_steps=3, log_levels=dict(model="info"))
+    m = Stopping(cfg_file_path=cfg)
+    with caplog.at_level(logging.INFO):
+        assert m.run() == 0
+    assert not [r for r in caplog.messages if "Last iteration" in r]
+
+
+def test_labels_of_a_stopped_irregular_run_match_its_rows(use_impl, make_cfg):
+    """The planned labels of an irregular plan are cut to the rows
+    written when the run stops early: one label per row."""
+    cfg = make_cfg(
+        num_steps=10, write_start=-3, write_every=2, model=dict(stop_at=4)
+    )
+    m = Stopping(cfg_file_path=cfg)
+    assert m.run() == 128 + SIG_STOPCOND
+    del m
+    gc.collect()
+    with h5py.File(output_path(cfg), "r") as f:
+        d = f["MyModel/d"]
+        assert d.attrs["coords_mode__time"] == "linked"
+        labels = f["MyModel"][d.attrs["coords__time"]][()].tolist()
+        assert d[()].tolist() == labels == [0, 1, 3]
+
+
+class Wide(StepwiseModel):
+    def setup(self, **_):
+        self.dset = self.create_ts_dset(
+            "d", extra_dims=("x",), sizes=dict(x=1024), dtype="f4"
+        )
+
+    def perform_step(self):
+        pass
+
+    def write_data(self):
+        pass
+
+
+def test_a_dataset_that_would_fill_the_disk_refuses_to_grow(make_cfg, tmpfs):
+    """``create_ts_dset``'s dataset claims disk space before it grows:
+    "Disk full" (ENOSPC) instead of HDF5 failing later, and the shape
+    stays as it was."""
+    disk = tmpfs(2)
+    cfg = make_cfg(num_steps=10**5, output_path=os.path.join(disk, "o.h5"))
+    m = Wide(cfg_file_path=cfg)
+    m.dset.resize(10, axis=0)
+    with pytest.raises(OSError, match="Disk full") as err:
+        m.dset.resize(10**4, axis=0)  # 40 MB
+    assert err.value.errno == errno.ENOSPC
+    assert m.dset.shape == (10, 1024)
