@@ -11,6 +11,7 @@ import logging
 import os
 
 import h5py
+import numpy as np
 import pytest
 from _models import output_path
 
@@ -263,3 +264,63 @@ def test_a_dataset_that_would_fill_the_disk_refuses_to_grow(make_cfg, tmpfs):
         m.dset.resize(10**4, axis=0)  # 40 MB
     assert err.value.errno == errno.ENOSPC
     assert m.dset.shape == (10, 1024)
+
+
+@pytest.mark.parametrize(
+    "root, start_and_step",
+    [
+        (dict(num_steps=300, write_start=10, write_every=130), [10, 130]),
+        (dict(num_steps=300, write_start=200, write_every=150), [200, 150]),
+    ],
+)
+def test_large_write_times_are_the_time_coordinates(
+    make_cfg, root, start_and_step
+):
+    """Write times far past the first steps label the rows as they are."""
+    cfg = make_cfg(**root)
+    m = Recorder(cfg_file_path=cfg)
+    m.run()
+    rows, labels = _labels(cfg)
+    assert rows == labels == m.written
+    assert labels[:2] == [start_and_step[0], sum(start_and_step)][: len(rows)]
+
+
+def test_write_times_beyond_int64_give_int64_coordinates(make_cfg):
+    """``write_start`` and ``write_every`` of 2**63 (no write happens)
+    still give ``start_and_step`` coordinates the data manager reads as
+    int64, starting past the last step."""
+    cfg = make_cfg(num_steps=10, write_start=2**63, write_every=2**63)
+    m = Recorder(cfg_file_path=cfg)
+    dset = m.create_ts_dset("d", dtype="f8")
+    assert m.run() == 0 and m.written == []
+    for name in ("d", "t"):
+        coords = m.h5group[name].attrs["coords__time"]
+        assert coords.dtype == np.int64, name
+        # a start past every step: no step is labelled a write time
+        assert coords[0] > 10, name
+    assert dset.shape == (0,)
+
+
+class Progress(Recorder):
+    def perform_step(self):
+        self.seen = getattr(self, "seen", []) + [self.compute_progress()]
+
+
+@pytest.mark.parametrize("num_steps", [0, 4])
+def test_progress_is_the_fraction_of_steps_made(use_impl, make_cfg, num_steps):
+    m = Progress(cfg_file_path=make_cfg(num_steps=num_steps))
+    assert m.compute_progress() == (0.0 if num_steps else 1.0)
+    m.run()
+    assert getattr(m, "seen", []) == [k / 4 for k in range(num_steps)]
+    assert m.compute_progress() == 1.0
+
+
+@pytest.mark.parametrize("start, logged", [(0, True), (-2, True), (1, False)])
+def test_the_initial_write_is_logged_when_it_happens(
+    make_cfg, caplog, start, logged
+):
+    cfg = make_cfg(write_start=start, log_levels=dict(model="info"))
+    with caplog.at_level(logging.INFO):
+        m = Recorder(cfg_file_path=cfg)
+    assert ("Writing initial state ..." in caplog.messages) is logged
+    assert (m.written == [0]) is logged
