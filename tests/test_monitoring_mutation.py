@@ -61,8 +61,11 @@ def test_deadlines_do_not_emit_for_a_model_deciding_itself(make_cfg, capsys):
     )
     m.run()
     capsys.readouterr()
-    m._on_deadline(_impl.monotonic_ns() + 10**12)
+    t = _impl.monotonic_ns() + 10**12
+    nxt = m._on_deadline(t)
     assert _lines(capsys) == 0
+    # Its next deadline is the output's next write, not a monitor line.
+    assert nxt == m._output.next_due_ns > t
 
 
 def test_should_emit_at_a_given_time(walked):
@@ -76,3 +79,23 @@ def test_should_emit_at_a_given_time(walked):
     assert (
         walked._monitor_should_emit(t=(t0 + INTERVAL_NS - 1000) / 1e9) is False
     )
+
+
+class AsksInSetup(Walker):
+    """Asks ``_monitor_should_emit`` in setup, before the first line."""
+
+    def setup(self, **cfg):
+        super().setup(**cfg)
+        self.asked = [
+            self._monitor_should_emit(t=t)
+            for t in (INTERVAL_S, INTERVAL_S - 1e-6)
+        ]
+        self.asked_now = self._monitor_should_emit()
+
+
+def test_before_the_first_line_it_is_due_one_interval_after_zero(make_cfg):
+    """Before any emission the last one counts as at clock reading 0 (as
+    ``_last_emit`` says)."""
+    m = AsksInSetup(cfg_file_path=make_cfg(monitor_emit_interval=INTERVAL_S))
+    assert m.asked == [True, False]
+    assert m.asked_now is (_impl.monotonic_ns() >= INTERVAL_NS)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from _models import output_path
 
-from utopya_backend import BaseModel
+from utopya_backend import BaseModel, StepwiseModel
 
 
 class FailingSetup(BaseModel):
@@ -106,3 +106,33 @@ def test_a_failed_close_after_a_failed_setup_reports_each_error_once(
     assert len(errors) == 2, errors
     assert "3 rows" in errors[0] and "resize broke" in errors[0]
     assert errors[1] == "Closing HDF5 file failed, got OSError: close broke"
+
+
+class ClosesMidRun(StepwiseModel):
+    """Closes its own file in its last write, with rows still pending."""
+
+    def setup(self, **_):
+        self.writer = self.create_ts_writer("w", dtype="f8")
+        self.calls: list = []
+
+    def perform_step(self):
+        pass
+
+    def write_data(self):
+        self.writer.append(float(self.time))
+        if self.time == self.num_steps:
+            self._h5file.close()
+
+    def epilog(self, *, finished_run):
+        self.calls.append(("epilog", finished_run))
+
+
+def test_rows_lost_to_a_file_closed_mid_run_fail_the_run_after_the_epilog(
+    use_impl, make_cfg
+):
+    """The run fails saying the rows are lost, but the epilog ran first
+    (as after a finished run)."""
+    m = ClosesMidRun(cfg_file_path=make_cfg(num_steps=3))
+    with pytest.raises(RuntimeError, match="rows .* lost"):
+        m.run()
+    assert m.calls == [("epilog", True)]

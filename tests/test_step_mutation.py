@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from _models import output_path
 
-from utopya_backend import StepwiseModel
+from utopya_backend import BaseModel, StepwiseModel
 from utopya_backend.signal import SIG_STOPCOND
 
 # (write_start, write_every): start off the grid, negative and not a
@@ -324,3 +324,46 @@ def test_the_initial_write_is_logged_when_it_happens(
         m = Recorder(cfg_file_path=cfg)
     assert ("Writing initial state ..." in caplog.messages) is logged
     assert (m.written == [0]) is logged
+
+
+class RootKeyMixin(BaseModel):
+    """A cooperative mixin placed after StepwiseModel: checks and reads a
+    root key of its own, and sees the step keys."""
+
+    def _check_root_cfg(self, root_cfg):
+        super()._check_root_cfg(root_cfg)
+        if not isinstance(root_cfg.get("extra", 0), int):
+            raise ValueError("extra must be an int")
+
+    def _parse_root_cfg(self, *, extra=0, **kwargs):
+        self.parsed = dict(kwargs, extra=extra)
+        super()._parse_root_cfg(**kwargs)
+
+
+class WithMixin(Recorder, RootKeyMixin):
+    pass
+
+
+def test_a_mixin_after_stepwise_model_checks_and_reads_root_keys(make_cfg):
+    with pytest.raises(ValueError, match="extra must be an int"):
+        WithMixin(cfg_file_path=make_cfg(extra="x"))
+    m = WithMixin(
+        cfg_file_path=make_cfg(
+            extra=3, num_steps=7, write_start=2, write_every=5
+        )
+    )
+    p = m.parsed
+    assert (p["num_steps"], p["write_start"], p["write_every"]) == (7, 2, 5)
+    assert p["extra"] == 3 and p["seed"] == 42
+
+
+def test_the_step_plan_is_logged(make_cfg, caplog):
+    cfg = make_cfg(
+        num_steps=7,
+        write_start=2,
+        write_every=5,
+        log_levels=dict(model="info"),
+    )
+    with caplog.at_level(logging.INFO):
+        Recorder(cfg_file_path=cfg)
+    assert "Steps: 7, writing from 2 every 5 step(s)." in caplog.messages
