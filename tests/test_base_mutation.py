@@ -90,3 +90,69 @@ def test_wrapped_writes_are_still_timed(use_impl, make_cfg):
     assert m.wrapped == 6
     assert m.timers["write_data"].invocations == 6
     assert m.elapsed["write_data"] > 0
+
+
+def _info(caplog) -> list:
+    return [r.getMessage() for r in caplog.records]
+
+
+def test_a_run_logs_its_start_and_finish(make_cfg, caplog):
+    m = Quiet(cfg_file_path=make_cfg(log_levels=dict(model="info")))
+    with caplog.at_level(logging.INFO):
+        assert m.run() == 0
+    msgs = _info(caplog)
+    assert "Commencing model run ..." in msgs
+    assert msgs[-1] == "Simulation run finished."
+
+
+class Exiting(Counter):
+    ATTACH_SIGNAL_HANDLERS = False
+
+
+def test_a_signal_with_sys_exit_logs_the_exit_code(make_cfg, caplog):
+    m = Exiting(cfg_file_path=make_cfg(log_levels=dict(model="info")))
+    m._signal_info = dict(got_signal=True, signum=signal.SIGTERM)
+    with caplog.at_level(logging.INFO):
+        with pytest.raises(SystemExit) as exc:
+            m.run()
+    code = 128 + int(signal.SIGTERM)
+    assert exc.value.code == code
+    msgs = _info(caplog)
+    assert msgs[-1] == f"Now exiting (code: {code}) ..."
+    assert "Simulation run finished." not in msgs
+
+
+class FailsAfterClosing(Counter):
+    """Appends a row, closes its file and fails in its first iteration."""
+
+    def setup(self, **cfg):
+        super().setup(**cfg)
+        self.writer = self.create_ts_writer("w", dtype="f8")
+
+    def iterate(self):
+        self.writer.append(1.0)
+        self._h5file.close()
+        raise ValueError("iterate broke")
+
+
+def test_a_failed_run_raises_its_error_and_logs_the_lost_rows(
+    use_impl, make_cfg, caplog
+):
+    m = FailsAfterClosing(cfg_file_path=make_cfg())
+    with caplog.at_level(logging.ERROR):
+        with pytest.raises(ValueError, match="iterate broke"):
+            m.run()
+    (msg,) = [m for m in _info(caplog) if "lost" in m]
+    assert msg.startswith(
+        "Writing pending output failed: RuntimeError: Cannot write 1 rows"
+    )
+    assert msg.endswith("so they are lost")
+
+
+def test_the_signal_record_can_be_replaced_after_a_run(make_cfg):
+    """Setting ``_signal_info`` (the original's attribute) after a run
+    works, and the signal check reads the new record."""
+    m = Quiet(cfg_file_path=make_cfg(model=dict(stop=3)))
+    assert m.run() == 0
+    m._signal_info = dict(got_signal=True, signum=signal.SIGINT)
+    assert m._check_signals() == 128 + int(signal.SIGINT)

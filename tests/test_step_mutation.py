@@ -367,3 +367,38 @@ def test_the_step_plan_is_logged(make_cfg, caplog):
     with caplog.at_level(logging.INFO):
         Recorder(cfg_file_path=cfg)
     assert "Steps: 7, writing from 2 every 5 step(s)." in caplog.messages
+
+
+class IdiomRecorder(Recorder):
+    """Also writes each time into a ``create_ts_dset`` dataset."""
+
+    def setup(self, **cfg):
+        super().setup(**cfg)
+        self.dset = self.create_ts_dset("d", dtype="i8")
+
+    def write_data(self):
+        super().write_data()
+        n = self.dset.shape[0]
+        self.dset.resize(n + 1, axis=0)
+        self.dset[n] = self.time
+
+
+@pytest.mark.parametrize("start, every", [(1, 4), (1, 1), (-1, 2)])
+def test_idiom_rows_are_labelled_with_their_write_times(
+    make_cfg, start, every
+):
+    """Also for ``write_start`` 1, where no initial write happens."""
+    cfg = make_cfg(num_steps=9, write_start=start, write_every=every)
+    m = IdiomRecorder(cfg_file_path=cfg)
+    m.run()
+    del m
+    gc.collect()
+    with h5py.File(output_path(cfg), "r") as f:
+        d = f["MyModel/d"]
+        n = d.shape[0]
+        if d.attrs["coords_mode__time"] == "start_and_step":
+            s, k = (int(v) for v in d.attrs["coords__time"])
+            labels = [s + i * k for i in range(n)]
+        else:
+            labels = f["MyModel"][d.attrs["coords__time"]][()].tolist()
+        assert d[()].tolist() == labels == expected_times(start, every, 9)
