@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 
 import h5py
 import numpy as np
@@ -75,6 +76,8 @@ class FailingClose(FailingSetup):
     """Its rows cannot be written and its file's close closes the file
     but raises (as HDF5 may when flushing at close fails)."""
 
+    built: list = []
+
     def setup(self, **cfg):
         f = self._h5file
         real_close = f.close
@@ -84,6 +87,7 @@ class FailingClose(FailingSetup):
             raise OSError("close broke")
 
         f.close = close
+        FailingClose.built.append(self)
         super().setup(**cfg)
 
 
@@ -101,9 +105,13 @@ def test_a_failed_close_after_a_failed_setup_reports_each_error_once(
     with caplog.at_level(logging.ERROR):
         with pytest.raises(RuntimeError, match="setup broke"):
             FailingClose(cfg_file_path=cfg)
+        # What garbage collection does with the half-built model:
+        FailingClose.built.pop()._close_output()
         gc.collect()
     errors = [r.getMessage() for r in caplog.records]
     assert len(errors) == 2, errors
+    # on the model's logger, as its other lines
+    assert {r.name.rsplit(".", 1)[-1] for r in caplog.records} == {"MyModel"}
     assert "3 rows" in errors[0] and "resize broke" in errors[0]
     assert errors[1] == "Closing HDF5 file failed, got OSError: close broke"
 
@@ -136,3 +144,21 @@ def test_rows_lost_to_a_file_closed_mid_run_fail_the_run_after_the_epilog(
     with pytest.raises(RuntimeError, match="rows .* lost"):
         m.run()
     assert m.calls == [("epilog", True)]
+
+
+class FailsBeforeBase(FailingSetup):
+    """Fails in its own ``__init__`` before BaseModel's ran."""
+
+    def __init__(self, **kwargs):
+        raise TypeError("bad arguments")
+
+
+def test_a_model_failing_before_base_init_is_collected_quietly(
+    make_cfg, monkeypatch
+):
+    unraisable: list = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(TypeError, match="bad arguments"):
+        FailsBeforeBase(cfg_file_path=make_cfg())
+    gc.collect()
+    assert unraisable == []
