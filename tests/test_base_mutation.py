@@ -10,7 +10,7 @@ import pytest
 import yaml
 from _models import BenchWalker, Counter
 
-from utopya_backend import BaseModel
+from utopya_backend import BaseModel, _impl
 from utopya_backend.signal import SIG_STOPCOND
 
 
@@ -156,3 +156,32 @@ def test_the_signal_record_can_be_replaced_after_a_run(make_cfg):
     assert m.run() == 0
     m._signal_info = dict(got_signal=True, signum=signal.SIGINT)
     assert m._check_signals() == 128 + int(signal.SIGINT)
+
+
+class Announced(Counter):
+    ATTACH_SIGNAL_HANDLERS = True
+
+
+def test_init_logs_signal_handlers_and_the_rng_seed(make_cfg, caplog):
+    cfg = make_cfg(seed=17, log_levels=dict(model="debug"))
+    with caplog.at_level(logging.DEBUG):
+        Announced(cfg_file_path=cfg)
+    msgs = _info(caplog)
+    assert "Attaching signal handlers ..." in msgs
+    assert "Creating shared RNG (seed: 17) ..." in msgs
+
+
+def test_trigger_monitor_emits_once_the_interval_has_passed(
+    make_cfg, capsys, monkeypatch
+):
+    """On the clock the model reads: not a nanosecond early."""
+    clock = [10**13]
+    monkeypatch.setattr(_impl, "monotonic_ns", lambda: clock[0])
+    m = Counter(cfg_file_path=make_cfg(monitor_emit_interval=2.0))
+    capsys.readouterr()  # the line of __init__, at 10**13
+    clock[0] += 2 * 10**9 - 1
+    m.trigger_monitor()
+    assert "!!map" not in capsys.readouterr().out
+    clock[0] += 1
+    m.trigger_monitor()
+    assert capsys.readouterr().out.count("!!map") == 1
