@@ -185,3 +185,14 @@ def test_trigger_monitor_emits_once_the_interval_has_passed(
     clock[0] += 1
     m.trigger_monitor()
     assert capsys.readouterr().out.count("!!map") == 1
+
+
+def test_init_logs_the_output_file_and_the_setup(make_cfg, caplog):
+    cfg = make_cfg(log_levels=dict(model="info", backend="info"))
+    with caplog.at_level(logging.INFO):
+        Counter(cfg_file_path=cfg)
+    msgs = _info(caplog)
+    path = yaml.safe_load(open(cfg))["output_path"]
+    assert f"Creating HDF5 output file at:\n  {path}" in msgs
+    i = msgs.index("Invoking model setup ...")
+    assert msgs.index("Model setup finished.") > i
