@@ -86,12 +86,18 @@ class OutputMixin(_ModelState):
         return None, None, "_n_iterations"
 
     def _close_output(self) -> None:
-        """Write pending rows and close the output file; failures are
-        logged, never raised."""
+        """Write pending rows and close the output file, once; failures
+        are logged, never raised.
+
+        Once: after a failed ``__init__`` closed the output, garbage
+        collection calls this again, which must not retry a failed close
+        or report the same lost rows a second time (as a closed-file
+        error)."""
         # getattr, not __dict__: see _run._hook_function.
         f = getattr(self, "_h5file", None)
-        if f is None:
+        if f is None or getattr(self, "_output_closed", False):
             return
+        self._output_closed = True
         log = getattr(self, "_log", _backend_logger)
         try:
             self._finish_output()
