@@ -20,9 +20,8 @@ Where a config entry goes:
 - ``output_path`` and ``output_dir`` are always the runner's: a new
   directory (``--out DIR``, or a fresh one under
   ``<temp dir>/utopya-backend-runs/``) holding ``data.h5`` and the
-  ``config.yml`` the model ran on (kept also when the model fails; a
-  model that fails before it creates ``data.h5``, on a bad config value
-  say, leaves no directory behind).
+  ``config.yml`` the model ran on (kept also when the model fails, unless
+  it failed before it created ``data.h5``: then no directory is left).
 
 Root defaults: :data:`ROOT_DEFAULTS`, plus ``num_steps: 100`` for a
 ``StepwiseModel``. A benchmarked model (with ``ModelBenchmarkMixin``) does
@@ -375,8 +374,7 @@ def _discard_empty_run(out_dir: str, cfg_path: str) -> None:
     ``--set`` value, say) would leave a directory that looks like a run.
     """
     try:
-        # Nothing else there (no data.h5, no file of the model's): other
-        # files stay, and so does the config that goes with them.
+        # Any other file (data.h5, the model's) keeps it, config and all.
         if os.listdir(out_dir) != [os.path.basename(cfg_path)]:
             return
         os.remove(cfg_path)
