@@ -22,7 +22,9 @@ import pytest
 import utopya_backend
 
 PKG_DIR = os.path.dirname(os.path.abspath(utopya_backend.__file__))
-ROOT = os.path.dirname(os.path.dirname(PKG_DIR))
+# The checkout: the tests run from it even when the package is an
+# installed wheel (as in CI), so locate it from this file, not the package.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCES = (".py", ".pyx", ".pxd", ".pyi")
 MAX_ROOT_MODULES = 12
 MAX_LINES = 400
@@ -250,7 +252,7 @@ def test_the_public_names_are_where_users_import_them():
 
 def test_the_console_script_names_the_command_line():
     tomllib = pytest.importorskip("tomllib")
-    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
         target = tomllib.load(f)["project"]["scripts"]["utopya-backend"]
     module, _, attr = target.partition(":")
     func = getattr(importlib.import_module(module), attr)
