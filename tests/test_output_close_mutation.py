@@ -1,0 +1,84 @@
+"""Closing a model's output file gives back the disk space reserved ahead
+of its writes: a finished (or failed) model leaves no allocated blocks
+past the end of its file. Checked on a real tmpfs, whose block counts
+show a punched hole (the reserve is inactive where ``fallocate`` is
+missing)."""
+
+from __future__ import annotations
+
+import gc
+import os
+
+import pytest
+from _models import Counter
+
+from utopya_backend.io import _reserve
+
+MIB = 1024 * 1024
+
+
+class Quiet(Counter):
+    ATTACH_SIGNAL_HANDLERS = False
+    USE_SYS_EXIT = False
+
+
+class FailsInSetup(Quiet):
+    def setup(self, **cfg):
+        super().setup(**cfg)
+        raise RuntimeError("setup broke")
+
+
+def _waste(path: str) -> int:
+    """Bytes allocated beyond the file's size."""
+    st = os.stat(path)
+    return st.st_blocks * 512 - st.st_size
+
+
+@pytest.fixture
+def disk_cfg(make_cfg, tmpfs):
+    if _reserve._FALLOCATE is None:
+        pytest.skip("no fallocate: nothing is reserved")
+    disk = tmpfs(64)
+
+    def make(**kw):
+        path = os.path.join(disk, "out.h5")
+        return make_cfg(output_path=path, **kw), path
+
+    return make
+
+
+def test_a_collected_model_frees_the_space_reserved_for_its_file(disk_cfg):
+    cfg, path = disk_cfg(model=dict(stop=3))
+    m = Quiet(cfg_file_path=cfg)
+    assert _waste(path) >= MIB  # reserved ahead while it runs
+    assert m.run() == 0
+    assert _waste(path) >= MIB  # still open: HDF5 may write there
+    del m
+    gc.collect()
+    assert _waste(path) < 64 * 1024
+
+
+def test_a_model_whose_setup_failed_frees_the_reserved_space(disk_cfg):
+    cfg, path = disk_cfg()
+    with pytest.raises(RuntimeError, match="setup broke"):
+        FailsInSetup(cfg_file_path=cfg)
+    gc.collect()
+    assert _waste(path) < 64 * 1024
+
+
+class ClosesInEpilog(Quiet):
+    """Closes its own file in the epilog (as some models do)."""
+
+    def epilog(self, *, finished_run):
+        self._h5file.close()
+
+
+def test_a_model_that_closed_its_own_file_frees_the_reserved_space(
+    disk_cfg,
+):
+    cfg, path = disk_cfg(model=dict(stop=2))
+    m = ClosesInEpilog(cfg_file_path=cfg)
+    assert m.run() == 0
+    del m
+    gc.collect()
+    assert _waste(path) < 64 * 1024
