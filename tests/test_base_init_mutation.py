@@ -1,0 +1,95 @@
+"""BaseModel's RNGs as the spec states them: the model's generator is
+``numpy.random.default_rng(seed)``; numpy's and Python's global RNGs are
+seeded with ``seed + 1`` and ``seed + 2`` by default (True), with a given
+int as it is (0 included), and left alone when false or null."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from _models import Counter
+
+
+class Quiet(Counter):
+    ATTACH_SIGNAL_HANDLERS = False
+    USE_SYS_EXIT = False
+
+
+def _numpy_draws(seed=None) -> list:
+    if seed is not None:
+        np.random.seed(seed)
+    return list(np.random.randint(0, 2**31, size=4))
+
+
+def _system_draws(seed=None) -> list:
+    if seed is not None:
+        random.seed(seed)
+    return [random.getrandbits(31) for _ in range(4)]
+
+
+@pytest.fixture
+def global_rngs():
+    """Restore both global RNGs after the test."""
+    np_state, py_state = np.random.get_state(), random.getstate()
+    yield
+    np.random.set_state(np_state)
+    random.setstate(py_state)
+
+
+def test_the_model_rng_is_default_rng_of_the_seed(make_cfg, global_rngs):
+    m = Quiet(cfg_file_path=make_cfg(seed=123))
+    expected = np.random.default_rng(123).integers(0, 2**62, size=5)
+    np.testing.assert_array_equal(m.rng.integers(0, 2**62, size=5), expected)
+
+
+@pytest.mark.parametrize(
+    "option, expected_seed",
+    [(True, 11), (5, 5), (0, 0)],
+    ids=["true: seed+1", "int", "zero is a seed"],
+)
+def test_numpy_global_rng_is_seeded(
+    make_cfg, global_rngs, option, expected_seed
+):
+    Quiet(cfg_file_path=make_cfg(seed=10, seed_numpy_rng=option))
+    got = _numpy_draws()
+    assert got == _numpy_draws(expected_seed)
+
+
+@pytest.mark.parametrize(
+    "option, expected_seed",
+    [(True, 12), (5, 5), (0, 0)],
+    ids=["true: seed+2", "int", "zero is a seed"],
+)
+def test_system_global_rng_is_seeded(
+    make_cfg, global_rngs, option, expected_seed
+):
+    Quiet(cfg_file_path=make_cfg(seed=10, seed_system_rng=option))
+    got = _system_draws()
+    assert got == _system_draws(expected_seed)
+
+
+def test_the_default_seeds_both_global_rngs(make_cfg, global_rngs):
+    """Neither option in the config: both default to True."""
+    cfg = make_cfg(seed=20, drop=("seed_numpy_rng", "seed_system_rng"))
+    Quiet(cfg_file_path=cfg)
+    numpy_got, system_got = _numpy_draws(), _system_draws()
+    assert numpy_got == _numpy_draws(21)
+    assert system_got == _system_draws(22)
+
+
+@pytest.mark.parametrize("option", [False, None])
+def test_false_or_null_leaves_the_global_rngs_alone(
+    make_cfg, global_rngs, option
+):
+    np.random.seed(777)
+    random.seed(778)
+    Quiet(
+        cfg_file_path=make_cfg(
+            seed=10, seed_numpy_rng=option, seed_system_rng=option
+        )
+    )
+    numpy_got, system_got = _numpy_draws(), _system_draws()
+    assert numpy_got == _numpy_draws(777)
+    assert system_got == _system_draws(778)
