@@ -93,3 +93,44 @@ def test_false_or_null_leaves_the_global_rngs_alone(
     numpy_got, system_got = _numpy_draws(), _system_draws()
     assert numpy_got == _numpy_draws(777)
     assert system_got == _system_draws(778)
+
+
+# .. What the file holds at each stage ........................................
+
+
+class Staged(Quiet):
+    """Appends rows in setup, in ``_setup_finished`` (where a stepwise
+    model writes its initial state) and at every write; the epilog reads
+    back what the file holds."""
+
+    def setup(self, **cfg):
+        super().setup(**cfg)
+        self.w = self.create_ts_writer("w", dtype="f8")
+        self.w.append(1.0)
+        self.w.append(2.0)
+
+    def _setup_finished(self):
+        self.w.append(3.0)
+
+    def write_data(self):
+        self.w.append(10.0 * self.n_iterations)
+
+    def epilog(self, *, finished_run):
+        self.seen_by_epilog = self.h5group["w"][()]
+
+
+def test_rows_of_setup_and_of_setup_finished_are_in_the_file_after_init(
+    make_cfg,
+):
+    """From the end of ``__init__`` on, the file holds every row so far
+    (a run killed then still leaves them readable)."""
+    m = Staged(cfg_file_path=make_cfg(model=dict(stop=2, write_at=[])))
+    np.testing.assert_array_equal(m.h5group["w"][()], [1.0, 2.0, 3.0])
+
+
+def test_the_epilog_reads_every_row_of_the_run_from_the_file(make_cfg):
+    m = Staged(cfg_file_path=make_cfg(model=dict(stop=3)))
+    assert m.run() == 0
+    np.testing.assert_array_equal(
+        m.seen_by_epilog, [1.0, 2.0, 3.0, 10.0, 20.0, 30.0]
+    )
