@@ -5,11 +5,15 @@ int as it is (0 included), and left alone when false or null."""
 
 from __future__ import annotations
 
+import logging
 import random
+import signal
 
 import numpy as np
 import pytest
 from _models import Counter
+
+from utopya_backend.signal import SIGNAL_INFO
 
 
 class Quiet(Counter):
@@ -134,3 +138,69 @@ def test_the_epilog_reads_every_row_of_the_run_from_the_file(make_cfg):
     np.testing.assert_array_equal(
         m.seen_by_epilog, [1.0, 2.0, 3.0, 10.0, 20.0, 30.0]
     )
+
+
+# .. What __init__ logs, and where ............................................
+
+
+@pytest.fixture
+def own_logger():
+    """A logger passed as ``_log``, collecting the messages it gets (its
+    model's child logger's too)."""
+    messages: list = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    log = logging.getLogger("test_base_init")
+    log.setLevel(logging.INFO)
+    log.addHandler(handler)
+    try:
+        yield log, messages
+    finally:
+        log.removeHandler(handler)
+
+
+def test_init_logs_its_steps_to_the_given_logger(make_cfg, own_logger):
+    log, messages = own_logger
+    cfg = make_cfg(log_levels=dict(model="info"))
+    m = Quiet(cfg_file_path=cfg, _log=log)
+    assert m.log.name == "test_base_init.MyModel"  # a child of _log
+    assert messages[0].startswith("Backend: utopya-backend ")
+    assert messages[1:5] == [
+        f"Loading configuration file ...\n  {cfg}",
+        "Setting up model infrastructure ...",
+        "  Class name:       Quiet",
+        "  Instance name:    MyModel",
+    ]
+
+
+class OwnConfig(Quiet):
+    """Loads its root config itself and logs through the logger given."""
+
+    def _get_root_cfg(self, cfg_file_path, *, _log):
+        _log.info("Reading %s my way", cfg_file_path)
+        return super()._get_root_cfg(cfg_file_path, _log=_log)
+
+
+def test_an_overridden_config_loader_gets_the_init_logger(
+    make_cfg, own_logger
+):
+    log, messages = own_logger
+    cfg = make_cfg()
+    OwnConfig(cfg_file_path=cfg, _log=log)
+    assert f"Reading {cfg} my way" in messages
+
+
+def test_a_new_model_clears_the_signal_record_of_an_earlier_one(make_cfg):
+    """A signal that stopped an earlier model in this process does not
+    stop the next one, and the public record reads as if none came."""
+    m = Quiet(cfg_file_path=make_cfg(model=dict(stop=3)))
+    SIGNAL_INFO.update(
+        got_signal=True, signum=signal.SIGTERM, frame=object(), at_time=1.0
+    )
+    assert m.run() == 128 + int(signal.SIGTERM)
+    m = Quiet(cfg_file_path=make_cfg(model=dict(stop=3)))
+    assert SIGNAL_INFO == dict(
+        got_signal=False, signum=None, frame=None, at_time=None
+    )
+    assert m.run() == 0
+    assert m.n_iterations == 3
