@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 
 import pytest
 from _models import Counter
@@ -82,3 +83,25 @@ def test_a_model_that_closed_its_own_file_frees_the_reserved_space(
     del m
     gc.collect()
     assert _waste(path) < 64 * 1024
+
+
+class HandsBackAClosedFile(Quiet):
+    """Overrides the file's creation and (by mistake) closes it."""
+
+    def _setup_output_file(self):
+        f = super()._setup_output_file()
+        f.close()
+        return f
+
+
+def test_a_model_given_a_closed_file_fails_and_is_collected_quietly(
+    make_cfg, monkeypatch
+):
+    """The error is raised by ``__init__``; collecting the half-built
+    model afterwards raises nothing more (no output exists to finish)."""
+    unraisable: list = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(ValueError):  # h5py: not a file
+        HandsBackAClosedFile(cfg_file_path=make_cfg())
+    gc.collect()
+    assert unraisable == []
