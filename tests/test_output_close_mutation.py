@@ -7,6 +7,7 @@ missing)."""
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import sys
 
@@ -105,3 +106,28 @@ def test_a_model_given_a_closed_file_fails_and_is_collected_quietly(
         HandsBackAClosedFile(cfg_file_path=make_cfg())
     gc.collect()
     assert unraisable == []
+
+
+class ClosesInSetup(Quiet):
+    """Appends a row in setup and then closes its own file."""
+
+    def setup(self, **cfg):
+        super().setup(**cfg)
+        self.w = self.create_ts_writer("w", dtype="f8")
+        self.w.append(1.0)
+        self._h5file.close()
+
+
+def test_rows_lost_to_a_file_closed_in_setup_fail_the_run_once(
+    make_cfg, caplog
+):
+    """Construction syncs only an open file, so the loss is reported once:
+    by run(), which says where to close the file instead."""
+    with caplog.at_level(logging.ERROR):
+        m = ClosesInSetup(cfg_file_path=make_cfg(model=dict(stop=2)))
+        with pytest.raises(RuntimeError, match="so they are lost") as err:
+            m.run()
+        del m
+        gc.collect()
+    assert "close it after run() returns" in str(err.value)
+    assert [r for r in caplog.records if "lost" in r.getMessage()] == []
