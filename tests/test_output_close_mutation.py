@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 
+import h5py
 import pytest
 from _models import Counter
 
@@ -131,3 +132,26 @@ def test_rows_lost_to_a_file_closed_in_setup_fail_the_run_once(
         gc.collect()
     assert "close it after run() returns" in str(err.value)
     assert [r for r in caplog.records if "lost" in r.getMessage()] == []
+
+
+class SideFile(Quiet):
+    """Puts its group into a second file it opens itself (the hook takes
+    the file to use, as the original's does)."""
+
+    def _setup_output_group(self, h5file=None):
+        path = self._root_values["output_path"] + ".side.h5"
+        self.side = h5py.File(path, mode="x")
+        return super()._setup_output_group(self.side)
+
+
+def test_the_model_group_goes_into_the_file_given(make_cfg):
+    m = SideFile(cfg_file_path=make_cfg())
+    try:
+        assert m.h5group.file == m.side
+        assert m.h5group.name == "/MyModel"
+        assert "MyModel" not in m._h5file
+        # the side file says which package wrote it, as the main one does
+        side_attrs = set(m.side.attrs)
+        assert side_attrs and side_attrs == set(m._h5file.attrs)
+    finally:
+        m.side.close()
