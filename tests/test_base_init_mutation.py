@@ -5,15 +5,18 @@ int as it is (0 included), and left alone when false or null."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import signal
+import sys
 
 import numpy as np
 import pytest
 from _models import Counter
 
 from utopya_backend.signal import SIGNAL_INFO
+from utopya_backend.tools import ConfigError
 
 
 class Quiet(Counter):
@@ -204,3 +207,23 @@ def test_a_new_model_clears_the_signal_record_of_an_earlier_one(make_cfg):
     )
     assert m.run() == 0
     assert m.n_iterations == 3
+
+
+@pytest.mark.parametrize(
+    "override",
+    [dict(drop=("seed",)), dict(seed="many")],
+    ids=["missing key", "bad value"],
+)
+def test_a_refused_config_is_torn_down_silently(
+    make_cfg, caplog, monkeypatch, override
+):
+    """The config error is all the user sees: collecting the half-built
+    model (no output file yet) logs and raises nothing more."""
+    unraisable: list = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(ConfigError, match="seed"):
+            Quiet(cfg_file_path=make_cfg(**override))
+        gc.collect()
+    assert unraisable == []
+    assert [r.getMessage() for r in caplog.records] == []
