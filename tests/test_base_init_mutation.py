@@ -174,6 +174,7 @@ def test_init_logs_its_steps_to_the_given_logger(make_cfg, own_logger):
         "  Class name:       Quiet",
         "  Instance name:    MyModel",
     ]
+    assert messages[-1] == "Fully initialized Quiet named 'MyModel'."
 
 
 class OwnConfig(Quiet):
