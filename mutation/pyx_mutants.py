@@ -70,7 +70,7 @@ TESTS = {
 }
 TESTS["_itimers"] = TESTS["_loop"]
 # The clock origins serve the timers (and, through them, the run loop).
-TESTS["_timefunc"] = TESTS["_timing"]
+TESTS["_timefunc"] = (*TESTS["_timing"], "tests/test_timefunc_mutation.py")
 
 # The tests that compile a Cython module cimporting Timer (slow: a build).
 _CIMPORT = ("tests/test_core_cimport.py",)
@@ -326,7 +326,7 @@ MUTANTS = (
         "timefunc-reading-int",
         "def _clock_origin(time_func, double reading):",
         "def _clock_origin(time_func, long long reading):",
-        "the origin is taken as an integer, refusing float readings",
+        "the origin is taken as a C integer, not the exact float reading",
     ),
     Mutant(
         "timefunc-reading-float32",
