@@ -69,6 +69,8 @@ TESTS = {
     ),
 }
 TESTS["_itimers"] = TESTS["_loop"]
+# The clock origins serve the timers (and, through them, the run loop).
+TESTS["_timefunc"] = (*TESTS["_timing"], "tests/test_timefunc_mutation.py")
 
 # The tests that compile a Cython module cimporting Timer (slow: a build).
 _CIMPORT = ("tests/test_core_cimport.py",)
@@ -282,6 +284,55 @@ MUTANTS = (
         "return <double>ns / 1e9",
         "return <double>ns / 1e6",
         "ns to seconds divides by the wrong power of ten (in the .pxd)",
+    ),
+    # .. _timefunc.pyx ......................................................
+    Mutant(
+        "timefunc-no-registry",
+        "return _CLOCK_ORIGINS.setdefault(time_func, reading)",
+        "return reading",
+        "every timer's first reading is its origin: no origin per clock",
+    ),
+    Mutant(
+        "timefunc-overwrite",
+        "return _CLOCK_ORIGINS.setdefault(time_func, reading)",
+        "_CLOCK_ORIGINS[time_func] = reading\n        return reading",
+        "a later timer's first reading replaces the clock's origin",
+    ),
+    Mutant(
+        "timefunc-origin-zero",
+        "return _CLOCK_ORIGINS.setdefault(time_func, reading)",
+        "return _CLOCK_ORIGINS.setdefault(time_func, 0.0)",
+        "a remembered clock counts from 0 s, not from its first reading",
+    ),
+    Mutant(
+        "timefunc-strong-keys",
+        "_CLOCK_ORIGINS = weakref.WeakKeyDictionary()",
+        "_CLOCK_ORIGINS = {}",
+        "the registry keeps every clock alive (a leak)",
+    ),
+    Mutant(
+        "timefunc-except-type",
+        "except TypeError:  # unhashable or not weak-referenceable",
+        "except ValueError:  # unhashable or not weak-referenceable",
+        "an unhashable clock raises instead of counting from 0 s",
+    ),
+    Mutant(
+        "timefunc-fallback-reading",
+        "        return 0.0",
+        "        return reading",
+        "an unhashable clock's origin is each timer's first reading",
+    ),
+    Mutant(
+        "timefunc-reading-int",
+        "def _clock_origin(time_func, double reading):",
+        "def _clock_origin(time_func, long long reading):",
+        "the origin is taken as a C integer, not the exact float reading",
+    ),
+    Mutant(
+        "timefunc-reading-float32",
+        "def _clock_origin(time_func, double reading):",
+        "def _clock_origin(time_func, float reading):",
+        "the origin is rounded to single precision (about 1000 s at 1e10 s)",
     ),
     # .. _loop.pyx / _loop.pxd ..............................................
     Mutant(
