@@ -24,10 +24,7 @@ class _Parser(argparse.ArgumentParser):
     """Reports errors on one line (with the usage of this very command)."""
 
     def error(self, message: str) -> NoReturn:
-        usage = " ".join(self.format_usage().split())
-        usage = (
-            usage[len("usage: ") :] if usage.startswith("usage:") else usage
-        )
+        usage = " ".join(self.format_usage().split()).removeprefix("usage: ")
         raise _UsageError(f"{self.prog}: error: {message}; usage: {usage}")
 
 
@@ -192,9 +189,10 @@ def _parser() -> argparse.ArgumentParser:
         help="print machine-readable figures instead of the table "
         "(default: table)",
     )
-    from ..reports.compare import add_arguments
+    from ..reports import _follow, compare
 
-    add_arguments(report)
+    compare.add_arguments(report)
+    _follow.add_arguments(report)
     p._subcommands = sub.choices  # type: ignore[attr-defined]
     return p
 
@@ -208,8 +206,10 @@ def _err(command: str, message: str) -> int:
 def _report(args: argparse.Namespace) -> int:
     import json
 
-    from ..reports import _reportstats, report
+    from ..reports import _follow, _reportstats, report
 
+    if args.follow:
+        return _follow.run_follow(args, _err)
     if args.compare:
         from ..reports.compare import run_compare
 

@@ -99,7 +99,10 @@ def leave(h5file: h5py.File, closed: Callable[[], Any] = lambda: None) -> None:
     objects = _bound(h5file.id.fileno)
     h5file.close()
     closed()
-    fresh = h5py.File(path, "r+", libver=LIBVER, locking=False)
+    try:
+        fresh = h5py.File(path, "r+", libver=LIBVER, locking=False)
+    except TypeError:  # h5py before 3.5 cannot say so
+        fresh = h5py.File(path, "r+", libver=LIBVER)
     fid = fresh.id
     for obj, name in objects:
         new = fid if name is None else h5py.h5o.open(fid, name)
