@@ -117,8 +117,8 @@ def _parser() -> argparse.ArgumentParser:
         "the timing table. KEY=VALUE: a key starting with a root key ("
         "root_model_name, seed, seed_numpy_rng, seed_system_rng, "
         "monitor_emit_interval, log_levels, num_steps, write_start, "
-        "write_every) sets that root entry, any other key an entry of the "
-        "model's config; values are YAML, dotted keys nest.",
+        "write_every, swmr) sets that root entry, any other key an entry of "
+        "the model's config; values are YAML, dotted keys nest.",
     )
     run.add_argument(
         "model",
