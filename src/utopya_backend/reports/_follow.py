@@ -41,8 +41,8 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
         "with the final table when the run closes the file (exit 0), when "
         "its process is gone (exit 1), or at Ctrl-C (exit 130). A run "
         "without 'swmr' can only be read when it ends. Needs a file system "
-        "with POSIX write semantics (a local disk; not NFS). Default: "
-        "read the file once",
+        "with POSIX write semantics (a local disk; not NFS) (default: "
+        "read the file once)",
     )
     report.add_argument(
         "--interval",
