@@ -353,3 +353,52 @@ def test_writer_state_of_files_that_are_not_hdf5(tmp_path):
     text.write_text("not hdf5 at all, but long enough to be read")
     assert _swmr.writer_state(str(text)) == "unknown"
     assert _swmr.writer_state(str(tmp_path / "missing.h5")) == "unknown"
+
+
+HOLDER = """
+import sys, time
+import h5py
+path, done = sys.argv[1], sys.argv[2]
+import os
+with h5py.File(path, "r", libver="latest", swmr=True) as f:
+    ds = f["M/rows"]
+    print("open", flush=True)
+    end = time.monotonic() + 100
+    while not os.path.exists(done) and time.monotonic() < end:
+        try:
+            ds.refresh()
+            ds[: ds.shape[0]]
+        except Exception:
+            pass  # the run ending under a reader: its view may break
+        time.sleep(0.02)
+print("held")
+"""
+
+
+def test_a_reader_keeping_the_file_open_does_not_block_the_end(tmp_path):
+    """The run ends normally (exit 0, a finished file) while a SWMR reader
+    holds the file open: leaving SWMR mode reopens it without a lock."""
+    proc, out = _start(tmp_path, stop=400, sleep=0.005)
+    (tmp_path / "holder.py").write_text(HOLDER)
+    done = tmp_path / "done"
+    holder = subprocess.Popen(
+        [sys.executable, str(tmp_path / "holder.py"), out, str(done)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "open\n"
+        opened_while_running = proc.poll() is None
+        code = proc.wait(timeout=TIMEOUT)
+        still_holding = holder.poll() is None
+    finally:
+        done.write_text("")
+        stdout, stderr = holder.communicate(timeout=TIMEOUT)
+    assert opened_while_running
+    assert still_holding and stdout.strip() == "held", stderr
+    assert code == 0, proc.stderr.read()
+    with h5py.File(out, "r") as f:
+        assert f["M/rows"].shape == (400, WIDTH)
+        assert f["M/rows"].attrs["coords_mode__time"] == "start_and_step"
+        assert "total" in f["M/benchmark"]
