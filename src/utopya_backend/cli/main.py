@@ -24,10 +24,7 @@ class _Parser(argparse.ArgumentParser):
     """Reports errors on one line (with the usage of this very command)."""
 
     def error(self, message: str) -> NoReturn:
-        usage = " ".join(self.format_usage().split())
-        usage = (
-            usage[len("usage: ") :] if usage.startswith("usage:") else usage
-        )
+        usage = " ".join(self.format_usage().split()).removeprefix("usage: ")
         raise _UsageError(f"{self.prog}: error: {message}; usage: {usage}")
 
 
@@ -120,8 +117,8 @@ def _parser() -> argparse.ArgumentParser:
         "the timing table. KEY=VALUE: a key starting with a root key ("
         "root_model_name, seed, seed_numpy_rng, seed_system_rng, "
         "monitor_emit_interval, log_levels, num_steps, write_start, "
-        "write_every) sets that root entry, any other key an entry of the "
-        "model's config; values are YAML, dotted keys nest.",
+        "write_every, swmr) sets that root entry, any other key an entry of "
+        "the model's config; values are YAML, dotted keys nest.",
     )
     run.add_argument(
         "model",
@@ -192,9 +189,10 @@ def _parser() -> argparse.ArgumentParser:
         help="print machine-readable figures instead of the table "
         "(default: table)",
     )
-    from ..reports.compare import add_arguments
+    from ..reports import _follow, compare
 
-    add_arguments(report)
+    compare.add_arguments(report)
+    _follow.add_arguments(report)
     p._subcommands = sub.choices  # type: ignore[attr-defined]
     return p
 
@@ -208,8 +206,10 @@ def _err(command: str, message: str) -> int:
 def _report(args: argparse.Namespace) -> int:
     import json
 
-    from ..reports import _reportstats, report
+    from ..reports import _follow, _reportstats, report
 
+    if args.follow:
+        return _follow.run_follow(args, _err)
     if args.compare:
         from ..reports.compare import run_compare
 

@@ -73,6 +73,7 @@ ROOT_KEYS = (
     "num_steps",
     "write_start",
     "write_every",
+    "swmr",
 )
 """Keys ``--set`` puts at the root of the config; the rest go to the
 model's config. ``output_path`` and ``output_dir`` are set by ``--out``."""

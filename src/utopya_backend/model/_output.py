@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Tuple
 
 import h5py
 
-from ..io import TimeSeriesWriter, _provenance
+from ..io import TimeSeriesWriter, _provenance, _swmr
 from ..io._writer import make_writer
 from ..logging import backend_logger as _backend_logger
 
@@ -27,10 +27,16 @@ class OutputMixin(_ModelState):
         return self._h5group
 
     def _setup_output_file(self) -> h5py.File:
-        """Create the HDF5 output file; never overwrites an existing one."""
+        """Create the HDF5 output file; never overwrites an existing one.
+
+        With ``swmr: true`` in a format a SWMR reader can follow; the run
+        loop switches it to SWMR writing when it starts."""
         path = self._root_values["output_path"]  # with ~ expanded
         self.log.info("Creating HDF5 output file at:\n  %s", path)
-        f = h5py.File(path, mode="x")
+        if self._root_values.get("swmr"):
+            f = _swmr.create(path)
+        else:
+            f = h5py.File(path, mode="x")
         _provenance.stamp(f)  # which package wrote it
         return f
 
@@ -134,3 +140,18 @@ class OutputMixin(_ModelState):
         f = getattr(self, "_h5file", None)
         if output is not None and f is not None and f.id.valid:
             output.sync()
+        self._leave_swmr()
+
+    def _leave_swmr(self) -> None:
+        """End SWMR writing before the end of the run writes attributes
+        (see :mod:`..io._swmr`); failures are logged: the end of the output
+        raises what is lost."""
+        output = getattr(self, "_output", None)
+        if output is None:
+            return
+        try:
+            output.leave_swmr()
+        except Exception as exc:
+            self.log.error(
+                "Leaving SWMR mode failed, got %s: %s", type(exc).__name__, exc
+            )

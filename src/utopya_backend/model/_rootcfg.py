@@ -58,6 +58,8 @@ ROOT_KEYS: Tuple[Key, ...] = (
         functools.partial(_config.check_real, minimum=0),
     ),
     Key("log_levels", _check_log_levels),
+    # Followable output: SWMR while the loop runs (io/_swmr.py).
+    Key("swmr", _config.check_bool, False),
 )
 """The root keys every model reads: name, check (returns the parsed
 value) and default (:data:`~._config.REQUIRED` if it must be given)."""

@@ -108,7 +108,7 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
         )
 
         self._h5file = self._setup_output_file()
-        self._output = OutputSync(self._h5file)
+        self._output = OutputSync(self._h5file, swmr=root["swmr"])
         try:
             self._output.sync()  # a valid file, and the disk reserve
             self._h5group = self._setup_output_group()
@@ -195,6 +195,7 @@ class BaseModel(RunLoopMixin, MonitorMixin, OutputMixin, abc.ABC):
             if finished:
                 self.log.info("Simulation run finished.")
         except BaseException:
+            self._leave_swmr()  # what _abort_run writes needs it
             self._abort_run()
             try:
                 self._finish_output()

@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Optional
 import h5py
 import numpy as np
 
+from ..io import _swmr
 from . import _reportstats
 
 __all__ = ["ReportError", "BenchmarkData", "find_benchmarks", "load_path"]
@@ -252,7 +253,7 @@ def find_benchmarks(path: str, *, model: Optional[str] = None) -> list:
     """
     _check_regular_file(path)
     try:
-        f = h5py.File(path, "r")
+        f = _swmr.open_to_read(path)  # also a SWMR file being written
     except OSError as exc:
         raise ReportError(
             f"{path}: not a readable HDF5 file ({exc})"
