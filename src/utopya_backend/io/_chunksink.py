@@ -76,6 +76,8 @@ class ChunkSink(DatasetSink):
         "_next0",
         "_chunk_rows",
         "_row_nbytes",
+        "_dsid",
+        "_tail",
         "_carry",
         "_failed",
     )
@@ -100,6 +102,9 @@ class ChunkSink(DatasetSink):
         """First row of the oldest chunk not yet written."""
         self._chunk_rows = int(dset.chunks[0])
         self._row_nbytes = dset.dtype.itemsize * int(np.prod(dset.shape[1:]))
+        # h5py's low-level calls: ``resize`` and ``ndim`` cost 10 times more
+        self._dsid = dset.id
+        self._tail = tuple(dset.shape[1:])
         self._carry = b""
         """The open chunk's rows while there is no ring (after close)."""
         self._failed: Optional[BaseException] = None
@@ -191,34 +196,45 @@ class ChunkSink(DatasetSink):
             self._ready.append(chunk)
         if not self._ready:
             return
-        n, cr, dset = self.n_rows, self._chunk_rows, self.dset
+        n, cr, dsid, tail = (
+            self.n_rows,
+            self._chunk_rows,
+            self._dsid,
+            self._tail,
+        )
+        ndim, extent = 1 + len(tail), n
         error: Optional[BaseException] = None
         try:
-            dset.resize(max(n, self._next0 + len(self._ready) * cr), axis=0)
+            end = max(n, self._next0 + len(self._ready) * cr)
+            dsid.set_extent((end,) + tail)
+            extent = end
             while self._ready:
                 chunk = self._ready[0]
                 if isinstance(chunk, BaseException):
                     # Its rows are gone: the ones after them can never
                     # follow without a gap.
                     self._failed = write_error(
-                        chunk, dset, self.n_accepted - self._next0
+                        chunk, self.dset, self.n_accepted - self._next0
                     )
                     error = chunk
                     break
-                _impl.write_chunk(dset.id, self._next0, chunk, dset.ndim)
+                _impl.write_chunk(dsid, self._next0, chunk, ndim)
                 self._ready.popleft()
                 self._next0 += cr
         except BaseException as exc:
             error = exc
-        self._written(max(n, self._next0), error)
+        self._written(max(n, self._next0), error, extent)
 
-    def _written(self, good: int, error: Optional[BaseException]) -> None:
-        """Rows up to ``good`` are in the file: cut the dataset there and
-        label them; raise what went wrong on the way (naming the file)."""
+    def _written(
+        self, good: int, error: Optional[BaseException], extent: int = -1
+    ) -> None:
+        """Rows up to ``good`` are in the file (the dataset's length is
+        ``extent``, or -1: unknown): cut the dataset there and label them;
+        raise what went wrong on the way (naming the file)."""
         n = self.n_rows
         try:
-            if self.dset.shape[0] != good:
-                self.dset.resize(good, axis=0)
+            if extent != good:
+                self._dsid.set_extent((good,) + self._tail)
             if self.labels is not None and good > n:
                 self.labels.resize(good, axis=0)
                 self.labels[n:good] = self._take_labels(good - n)
