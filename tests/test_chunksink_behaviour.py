@@ -243,6 +243,6 @@ def test_the_queue_stays_bounded_over_a_million_rows(impl, tmp_path):
     # written), never more than the ring's slots and one block.
     assert got["slots"] == 64 and got["block"] == 32
     assert 32 <= got["peak"] <= 64 + 32
-    # Memory (peak resident) grows by less than 32 MiB over the 4 GB.
+    # Memory (peak resident) grows by less than 64 MiB over the 4 GB.
     before, after = got["rss"]
-    assert after - before < 32 * 1024  # KiB
+    assert after - before < 64 * 1024  # KiB

@@ -194,8 +194,21 @@ class ChunkSink(DatasetSink):
             if chunk is None:
                 break
             self._ready.append(chunk)
-        if not self._ready:
-            return
+        if self._ready and self._next0 < self.n_rows:
+            # This chunk replaces rows a sync wrote: HDF5 frees their old
+            # space and may reuse it at once, while the file's index on
+            # disk points there until the next flush. Flush right after
+            # it, so a killed process leaves a file that reads.
+            self._write_chunks(1)
+            if self._flusher is not None:
+                self._flusher.flush()
+            else:
+                self.dset.file.flush()
+        if self._ready:
+            self._write_chunks(len(self._ready))
+
+    def _write_chunks(self, count: int) -> None:
+        """Write the first ``count`` ready chunks (one resize)."""
         n, cr, dsid, tail = (
             self.n_rows,
             self._chunk_rows,
@@ -205,10 +218,10 @@ class ChunkSink(DatasetSink):
         ndim, extent = 1 + len(tail), n
         error: Optional[BaseException] = None
         try:
-            end = max(n, self._next0 + len(self._ready) * cr)
+            end = max(n, self._next0 + count * cr)
             dsid.set_extent((end,) + tail)
             extent = end
-            while self._ready:
+            for _ in range(count):
                 chunk = self._ready[0]
                 if isinstance(chunk, BaseException):
                     # Its rows are gone: the ones after them can never
