@@ -76,6 +76,7 @@ def test_put_stops_when_every_slot_is_taken(impl):
     ring = impl.deflate.DeflateRing(100, 3, 1)
     assert ring.put(data[:250]) == 250
     assert (ring.n_queued, ring.filled) == (2, 50)
+    assert ring.partial() == data[200:250]  # not a queued chunk's bytes
     assert ring.put(data, 250) == 300
     assert (ring.n_queued, ring.filled) == (3, 0)
 

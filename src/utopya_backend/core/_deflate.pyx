@@ -115,7 +115,7 @@ cdef class DeflateRing:
         cdef ub_ring *r = self._ring()
         cdef Py_buffer view
         cdef Py_ssize_t end
-        cdef int rc
+        cdef int err
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             if not 0 <= start <= view.len:
@@ -126,12 +126,12 @@ cdef class DeflateRing:
             if start == view.len:
                 return start
             if not r.running:
-                rc = ub_ring_start(r)
-                if rc != 0:
+                err = ub_ring_start(r)
+                if err:
                     raise OSError(
-                        rc,
+                        err,
                         "DeflateRing: cannot start the compression thread: "
-                        + strerror(rc).decode(),
+                        + strerror(err).decode(),
                     )
             end = start + <Py_ssize_t>ub_ring_put(
                 r, <const unsigned char *>view.buf + start, view.len - start
