@@ -40,6 +40,7 @@ cdef extern from "_dring.h" nogil:
     int UB_FAILED
     ub_write_chunk_fn ub_find_write_chunk(const char *module_path)
     ub_ring *ub_ring_new(size_t chunk, int n, int level, const char **why)
+    int ub_ring_alloc(ub_ring *r)
     int ub_ring_start(ub_ring *r)
     size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
     int ub_ring_head_ready(ub_ring *r, int wait)
@@ -125,7 +126,10 @@ cdef class DeflateRing:
                 )
             if start == view.len:
                 return start
-            if not r.running:
+            if r.in_ == NULL and ub_ring_alloc(r) != 0:
+                raise MemoryError("DeflateRing: no memory for the slots")
+            if not r.running and r.fill + (view.len - start) >= r.chunk:
+                # The first full chunk: now the worker is needed.
                 err = ub_ring_start(r)
                 if err:
                     raise OSError(

@@ -144,7 +144,7 @@ static void *ub_worker(void *arg)
 #endif
 
 /* A ring of n chunks of `chunk` bytes; NULL and *why on failure (the
- * buffers and the thread come with the first chunk: ub_ring_start). */
+ * slots come with the first put, the thread with the first full chunk). */
 static ub_ring *ub_ring_new(size_t chunk, int n, int level, const char **why)
 {
     ub_ring *r;
@@ -180,34 +180,44 @@ static void ub_ring_drop_slots(ub_ring *r)
     r->status = r->code = NULL;
 }
 
-/* Allocate the slots and start the worker: 0, or an errno value (then
- * nothing is allocated). */
+/* Allocate the slots being filled: 0, or ENOMEM (nothing allocated). */
+static int ub_ring_alloc(ub_ring *r)
+{
+    size_t n = (size_t)r->n;
+    if (r->in != NULL)
+        return 0;
+    r->in = (unsigned char *)malloc(n * r->chunk);
+    r->out_len = (size_t *)calloc(n, sizeof(size_t));
+    r->status = (int *)calloc(n, sizeof(int));
+    r->code = (int *)calloc(n, sizeof(int));
+    if (!r->in || !r->out_len || !r->status || !r->code) {
+        ub_ring_drop_slots(r);
+        return ENOMEM;
+    }
+    return 0;
+}
+
+/* Allocate the compressed slots and start the worker (with the first full
+ * chunk: a series that never fills one needs no thread): 0, or an errno
+ * value (then no thread runs). */
 static int ub_ring_start(ub_ring *r)
 {
 #if UB_HAVE_THREADS
     sigset_t all, old;
     int rc;
-    size_t n = (size_t)r->n;
     if (r->running)
         return 0;
-    r->in = (unsigned char *)malloc(n * r->chunk);
-    r->out = (unsigned char *)malloc(n * r->bound);
-    r->out_len = (size_t *)calloc(n, sizeof(size_t));
-    r->status = (int *)calloc(n, sizeof(int));
-    r->code = (int *)calloc(n, sizeof(int));
-    if (!r->in || !r->out || !r->out_len || !r->status || !r->code) {
-        ub_ring_drop_slots(r);
+    if (r->out == NULL)
+        r->out = (unsigned char *)malloc((size_t)r->n * r->bound);
+    if (r->out == NULL)
         return ENOMEM;
-    }
     /* Signals stay with the Python threads: the worker blocks them all. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     rc = pthread_create(&r->thread, NULL, ub_worker, r);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        ub_ring_drop_slots(r);
+    if (rc != 0)
         return rc;
-    }
     r->pid = (long)getpid();
     r->running = 1;
     return 0;

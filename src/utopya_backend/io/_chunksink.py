@@ -165,11 +165,14 @@ class ChunkSink(DatasetSink):
             try:
                 pos = ring.put(rows, pos)
             except OSError:  # no thread for the first chunk: compress here
-                if not ring.threaded or ring.n_queued or ring.filled:
+                if not ring.threaded or ring.n_queued:
                     raise
+                self._carry = ring.partial()
                 ring.close()
-                self._ring = ring = _deflate_py.DeflateRing(
-                    ring.chunk_nbytes, ring.n_slots, ring.level
+                self._ring = ring = self._put_carry(
+                    _deflate_py.DeflateRing(
+                        ring.chunk_nbytes, ring.n_slots, ring.level
+                    )
                 )
                 continue
             if pos >= end:
