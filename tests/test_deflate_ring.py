@@ -86,8 +86,14 @@ def test_an_empty_ring_pops_nothing(impl):
     assert ring.pop() is None and ring.pop(wait=False) is None
     assert ring.put(b"") == 0 and ring.partial() == b""
     assert ring.put(b"x" * 10) == 10
+    if not impl.is_pure_python:
+        # No worker yet: a chunk is compressed when popped with waiting.
+        assert ring.pop(wait=False) is None and ring.n_queued == 1
+    ring.start()
+    assert ring.put(b"x" * 10, 0) == 10
+    assert zlib.decompress(ring.pop(wait=True)) == b"x" * 10
     while (chunk := ring.pop(wait=False)) is None:
-        pass  # the compiled ring: not compressed yet
+        pass  # the compiled ring: its worker is not done yet
     assert zlib.decompress(chunk) == b"x" * 10
     assert ring.pop(wait=False) is None
 
@@ -146,6 +152,7 @@ def test_a_closed_ring_refuses_everything(impl):
         ring.partial,
         lambda: ring.n_queued,
         lambda: ring.filled,
+        ring.start,
     ):
         with pytest.raises(
             ValueError, match="^DeflateRing: the ring is closed$"
@@ -159,8 +166,14 @@ def test_repr_and_threads(impl):
     assert repr(ring) == (
         "<DeflateRing: 4 chunks of 10 bytes at level 3, 2 queued>"
     )
-    # Only the compiled ring compresses in a thread of its own.
+    # Only the compiled ring compresses in a thread of its own, once
+    # started; before, pop compresses.
+    assert ring.threaded is False
+    assert zlib.decompress(ring.pop(wait=True)) == b"y" * 10
+    ring.start()
+    ring.start()  # again: nothing happens
     assert ring.threaded is (not impl.is_pure_python)
+    assert zlib.decompress(ring.pop(wait=True)) == b"y" * 10
     assert (ring.chunk_nbytes, ring.n_slots, ring.level) == (10, 4, 3)
 
 
@@ -209,6 +222,7 @@ def test_a_ring_in_a_forked_child_says_so_instead_of_hanging():
     from utopya_backend.core._deflate import DeflateRing
 
     ring = DeflateRing(1000, 4, 1)
+    ring.start()
     assert ring.put(b"z" * 1500) == 1500
     read, write = os.pipe()
     pid = os.fork()

@@ -8,7 +8,9 @@ class DeflateRing:
     chunk_nbytes: int
     n_slots: int
     level: int
-    def __init__(self, chunk_nbytes: int, n_slots: int, level: int) -> None: ...
+    def __init__(
+        self, chunk_nbytes: int, n_slots: int, level: int
+    ) -> None: ...
     @property
     def threaded(self) -> bool: ...
     @property

@@ -53,8 +53,9 @@ cdef class DeflateRing:
 
     Chunks of ``chunk_nbytes`` bytes deflated in the background, in order.
 
-    :meth:`put` copies bytes in; each full chunk goes to the worker thread.
-    :meth:`pop` returns the oldest compressed chunk (a zlib stream, as
+    :meth:`put` copies bytes in; each full chunk is queued, and compressed
+    by the worker thread once :meth:`start` started it, else by :meth:`pop`
+    on the caller's thread. :meth:`pop` returns the oldest compressed chunk (a zlib stream, as
     HDF5's deflate filter writes it). At most ``n_slots`` chunks are held,
     counting the one being filled: when every slot is taken, :meth:`put`
     stops short and the caller pops (so memory stays bounded).
@@ -96,8 +97,31 @@ cdef class DeflateRing:
 
     @property
     def threaded(self):
-        """Whether chunks are compressed by a background thread."""
-        return True
+        """Whether a background thread compresses the chunks (after
+        :meth:`start`); else :meth:`pop` compresses them."""
+        return self._r != NULL and self._r.running != 0
+
+    def start(self):
+        """Compress in a background thread from now on (worth it once rows
+        keep coming: a short series needs no thread).
+
+        Raises:
+            OSError: If no thread can be started (then :meth:`pop` goes on
+                compressing on the caller's thread).
+        """
+        cdef ub_ring *r = self._ring()
+        cdef int err
+        if r.running:
+            return
+        if r.in_ == NULL and ub_ring_alloc(r) != 0:
+            raise MemoryError("DeflateRing: no memory for the slots")
+        err = ub_ring_start(r)
+        if err:
+            raise OSError(
+                err,
+                "DeflateRing: cannot start the compression thread: "
+                + strerror(err).decode(),
+            )
 
     @property
     def n_queued(self):
@@ -116,7 +140,6 @@ cdef class DeflateRing:
         cdef ub_ring *r = self._ring()
         cdef Py_buffer view
         cdef Py_ssize_t end
-        cdef int err
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             if not 0 <= start <= view.len:
@@ -128,15 +151,6 @@ cdef class DeflateRing:
                 return start
             if r.in_ == NULL and ub_ring_alloc(r) != 0:
                 raise MemoryError("DeflateRing: no memory for the slots")
-            if not r.running and r.fill + (view.len - start) >= r.chunk:
-                # The first full chunk: now the worker is needed.
-                err = ub_ring_start(r)
-                if err:
-                    raise OSError(
-                        err,
-                        "DeflateRing: cannot start the compression thread: "
-                        + strerror(err).decode(),
-                    )
             end = start + <Py_ssize_t>ub_ring_put(
                 r, <const unsigned char *>view.buf + start, view.len - start
             )
@@ -146,7 +160,8 @@ cdef class DeflateRing:
 
     def pop(self, bint wait=True):
         """The oldest compressed chunk (bytes), taken out of the ring; None
-        if no chunk is queued, or (unless ``wait``) it is not done yet."""
+        if no chunk is queued, or (unless ``wait``) it is not done yet.
+        Without a worker, ``wait`` compresses it here."""
         cdef ub_ring *r = self._ring()
         cdef int ready
         cdef size_t slot

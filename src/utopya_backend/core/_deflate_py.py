@@ -46,8 +46,12 @@ class DeflateRing:
 
     @property
     def threaded(self) -> bool:
-        """Whether chunks are compressed by a background thread."""
+        """Whether a background thread compresses the chunks (never here)."""
         return False
+
+    def start(self) -> None:
+        """Where the compiled ring starts its thread: nothing to start."""
+        self._ring()
 
     @property
     def n_queued(self) -> int:

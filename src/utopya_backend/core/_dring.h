@@ -111,6 +111,20 @@ static ub_write_chunk_fn ub_find_write_chunk(const char *module_path)
 #endif
 }
 
+/* Compress chunk `i` (its slot is the caller's alone); record the result
+ * (under the lock when the worker runs). */
+static void ub_compress_slot(ub_ring *r, long long i)
+{
+    int slot = (int)(i % r->n), rc;
+    unsigned long len = (unsigned long)r->bound;
+    rc = ub_compress2(r->out + (size_t)slot * r->bound, &len,
+                      r->in + (size_t)slot * r->chunk,
+                      (unsigned long)r->chunk, r->level);
+    r->out_len[slot] = (size_t)len;
+    r->code[slot] = rc;
+    r->status[slot] = rc == 0 ? UB_DONE : UB_FAILED;
+}
+
 #if UB_HAVE_THREADS
 static void *ub_worker(void *arg)
 {
@@ -118,23 +132,14 @@ static void *ub_worker(void *arg)
     pthread_mutex_lock(&r->mu);
     for (;;) {
         long long i;
-        int slot, rc;
-        unsigned long len;
         while (!r->stop && r->work == r->tail)
             pthread_cond_wait(&r->to_worker, &r->mu);
         if (r->work == r->tail)
             break; /* stopped, nothing left */
         i = r->work;
         pthread_mutex_unlock(&r->mu);
-        slot = (int)(i % r->n);
-        len = (unsigned long)r->bound;
-        rc = ub_compress2(r->out + (size_t)slot * r->bound, &len,
-                          r->in + (size_t)slot * r->chunk,
-                          (unsigned long)r->chunk, r->level);
+        ub_compress_slot(r, i);
         pthread_mutex_lock(&r->mu);
-        r->out_len[slot] = (size_t)len;
-        r->code[slot] = rc;
-        r->status[slot] = rc == 0 ? UB_DONE : UB_FAILED;
         r->work = i + 1;
         pthread_cond_broadcast(&r->to_owner);
     }
@@ -180,26 +185,26 @@ static void ub_ring_drop_slots(ub_ring *r)
     r->status = r->code = NULL;
 }
 
-/* Allocate the slots being filled: 0, or ENOMEM (nothing allocated). */
+/* Allocate the slots: 0, or ENOMEM (nothing allocated). */
 static int ub_ring_alloc(ub_ring *r)
 {
     size_t n = (size_t)r->n;
     if (r->in != NULL)
         return 0;
     r->in = (unsigned char *)malloc(n * r->chunk);
+    r->out = (unsigned char *)malloc(n * r->bound);
     r->out_len = (size_t *)calloc(n, sizeof(size_t));
     r->status = (int *)calloc(n, sizeof(int));
     r->code = (int *)calloc(n, sizeof(int));
-    if (!r->in || !r->out_len || !r->status || !r->code) {
+    if (!r->in || !r->out || !r->out_len || !r->status || !r->code) {
         ub_ring_drop_slots(r);
         return ENOMEM;
     }
     return 0;
 }
 
-/* Allocate the compressed slots and start the worker (with the first full
- * chunk: a series that never fills one needs no thread): 0, or an errno
- * value (then no thread runs). */
+/* Start the worker (after ub_ring_alloc): 0, or an errno value (then no
+ * thread runs, and the owner compresses each chunk as it pops it). */
 static int ub_ring_start(ub_ring *r)
 {
 #if UB_HAVE_THREADS
@@ -207,10 +212,8 @@ static int ub_ring_start(ub_ring *r)
     int rc;
     if (r->running)
         return 0;
-    if (r->out == NULL)
-        r->out = (unsigned char *)malloc((size_t)r->n * r->bound);
-    if (r->out == NULL)
-        return ENOMEM;
+    if (r->in == NULL)
+        return EINVAL;
     /* Signals stay with the Python threads: the worker blocks them all. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -271,7 +274,8 @@ static size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
 
 /* Whether the oldest chunk is compressed: 1 yes, 0 not yet (only if
  * !wait), -1 no chunk queued, -2 the worker belongs to another process
- * (after a fork). With `wait`, wait for it (call without the GIL). */
+ * (after a fork). With `wait`, wait for it, or without a worker compress
+ * it here (call without the GIL). */
 static int ub_ring_head_ready(ub_ring *r, int wait)
 {
     int ready = 1;
@@ -279,6 +283,15 @@ static int ub_ring_head_ready(ub_ring *r, int wait)
         return -1;
     if (ub_forked(r))
         return -2;
+    if (!r->running) {
+        if (r->work > r->head)
+            return 1;
+        if (!wait)
+            return 0;
+        ub_compress_slot(r, r->head);
+        r->work = r->head + 1;
+        return 1;
+    }
 #if UB_HAVE_THREADS
     pthread_mutex_lock(&r->mu);
     while (r->work <= r->head) {

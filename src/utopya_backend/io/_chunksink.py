@@ -120,21 +120,9 @@ class ChunkSink(DatasetSink):
         n_slots = max(2, RING_BYTES // nbytes)
         try:
             ring = _impl.DeflateRing(nbytes, n_slots, self.level)
-        except OSError:  # no libz or no threads: compress here
+        except OSError:  # no libz (or no threads): compress here
             ring = _deflate_py.DeflateRing(nbytes, n_slots, self.level)
-        if self._carry:  # less than a chunk: all fits
-            ring = self._put_carry(ring)
-        return ring
-
-    def _put_carry(self, ring: Any) -> Any:
-        try:
-            ring.put(self._carry)
-        except OSError:  # no thread: compress here
-            ring.close()
-            ring = _deflate_py.DeflateRing(
-                ring.chunk_nbytes, ring.n_slots, ring.level
-            )
-            ring.put(self._carry)
+        ring.put(self._carry)  # less than a chunk: all fits
         self._carry = b""
         return ring
 
@@ -143,6 +131,15 @@ class ChunkSink(DatasetSink):
         if not self.dset.id.valid:
             raise closed_error(self.where, self.n_accepted - self.n_rows + k)
         self._write_ready(wait=False)  # what was compressed meanwhile
+        ring = self._ring
+        if ring is not None and ring.n_queued and not ring.threaded:
+            # Chunks of an earlier block wait: rows keep coming faster
+            # than the syncs, so compress in the background from now on.
+            # (A series written only at syncs compresses as it drains.)
+            try:
+                ring.start()
+            except OSError:
+                pass  # no thread: the next pops compress here
         nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
         self._check_space(k, nbytes)
         self._put(rows)
@@ -162,19 +159,7 @@ class ChunkSink(DatasetSink):
             self._ring = self._make_ring()
         ring, pos, end = self._ring, 0, rows.nbytes
         while True:
-            try:
-                pos = ring.put(rows, pos)
-            except OSError:  # no thread for the first chunk: compress here
-                if not ring.threaded or ring.n_queued:
-                    raise
-                self._carry = ring.partial()
-                ring.close()
-                self._ring = ring = self._put_carry(
-                    _deflate_py.DeflateRing(
-                        ring.chunk_nbytes, ring.n_slots, ring.level
-                    )
-                )
-                continue
+            pos = ring.put(rows, pos)
             if pos >= end:
                 return
             try:
