@@ -105,6 +105,9 @@ class ChunkSink(DatasetSink):
         # h5py's low-level calls: ``resize`` and ``ndim`` cost 10 times more
         self._dsid = dset.id
         self._tail = tuple(dset.shape[1:])
+        # A chunk a sync wrote in part is stored again whole (new space,
+        # the old freed only later): each block claims three chunks ahead.
+        self._chunk_bytes *= 3
         self._carry = b""
         """The open chunk's rows while there is no ring (after close)."""
         self._failed: Optional[BaseException] = None
@@ -189,7 +192,7 @@ class ChunkSink(DatasetSink):
             # it, so a killed process leaves a file that reads.
             self._write_chunks(1)
             if self._flusher is not None:
-                self._flusher.flush()
+                self._flusher.flush(renew=False)
             else:
                 self.dset.file.flush()
         if self._ready:
