@@ -68,6 +68,10 @@ TESTS = {
         "tests/test_core_cimport.py",
     ),
 }
+TESTS["_deflate"] = (
+    "tests/test_deflate_ring.py",
+    "tests/test_chunksink_behaviour.py",
+)
 TESTS["_itimers"] = TESTS["_loop"]
 # The clock origins serve the timers (and, through them, the run loop).
 TESTS["_timefunc"] = (*TESTS["_timing"], "tests/test_timefunc_mutation.py")
@@ -835,6 +839,43 @@ MUTANTS = (
         "cdef readonly LoopCounters counters",
         "cdef LoopCounters counters",
         "CStep.counters is not visible from Python (in the .pxd)",
+    ),
+    # .. _deflate.pyx (the ring's C core, _dring.h, is not mutated here) ...
+    Mutant(
+        "deflate-level",
+        "ub_ring_new(chunk_nbytes, n_slots, level, &why)",
+        "ub_ring_new(chunk_nbytes, n_slots, 6, &why)",
+        "the ring compresses at zlib's default level, not the dataset's",
+    ),
+    Mutant(
+        "deflate-put-start-upper",
+        "if not 0 <= start <= view.len:",
+        "if not 0 <= start:",
+        "put does not refuse a start past the end of the bytes",
+    ),
+    Mutant(
+        "deflate-n-queued",
+        "return r.tail - r.head",
+        "return r.tail",
+        "n_queued counts every chunk ever queued, not those still held",
+    ),
+    Mutant(
+        "deflate-pop-release",
+        "slot = r.head % r.n\n        r.head += 1",
+        "slot = r.head % r.n",
+        "pop returns the oldest chunk but keeps it in the ring",
+    ),
+    Mutant(
+        "deflate-partial-slot",
+        "<char *>r.in_ + (r.tail % r.n) * r.chunk, r.fill",
+        "<char *>r.in_ + (r.head % r.n) * r.chunk, r.fill",
+        "partial() reads the oldest queued slot, not the one being filled",
+    ),
+    Mutant(
+        "deflate-write-ignores-failure",
+        "if rc >= 0:\n            return",
+        "if True:\n            return",
+        "a chunk HDF5 refused is taken as written (no fallback, no error)",
     ),
 )
 

@@ -58,6 +58,11 @@ class Implementation:
         name = "_rowbuffer_py" if self.is_pure_python else "_rowbuffer"
         return importlib.import_module(f"utopya_backend.core.{name}")
 
+    @property
+    def deflate(self) -> ModuleType:
+        name = "_deflate_py" if self.is_pure_python else "_deflate"
+        return importlib.import_module(f"utopya_backend.core.{name}")
+
 
 @pytest.fixture(
     scope="session",
@@ -99,6 +104,8 @@ def use_impl(impl: Implementation, monkeypatch: pytest.MonkeyPatch):
     for name in ("run_iterations",):
         monkeypatch.setattr(_impl, name, getattr(impl.loop, name))
     monkeypatch.setattr(_impl, "RowBuffer", impl.rowbuffer.RowBuffer)
+    for name in ("DeflateRing", "write_chunk"):
+        monkeypatch.setattr(_impl, name, getattr(impl.deflate, name))
     return impl
 
 

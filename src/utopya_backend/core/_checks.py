@@ -11,6 +11,7 @@ from typing import Any, Tuple, Type, Union
 import numpy as np
 
 __all__ = [
+    "check_deflate_ring",
     "check_iteration_timers",
     "check_loop_plan",
     "check_loop_state",
@@ -111,4 +112,29 @@ def check_loop_state(
         raise TypeError(
             f"LoopPlan: signal_flag must be a non-empty bytearray or None, "
             f"got {signal_flag!r}"
+        )
+
+
+def check_deflate_ring(chunk_nbytes: Any, n_slots: Any, level: Any) -> None:
+    """Check the arguments of ``DeflateRing``: ints, a chunk of at least
+    one byte, at least two slots (one filling while one compresses), a
+    deflate level from 0 to 9."""
+    named = dict(chunk_nbytes=chunk_nbytes, n_slots=n_slots, level=level)
+    for key, value in named.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(
+                f"DeflateRing: {key} must be an int, got {value!r}"
+            )
+    if not 1 <= chunk_nbytes <= 2**32 - 1:
+        raise ValueError(
+            "DeflateRing: chunk_nbytes must be from 1 to 2**32 - 1 (HDF5's "
+            f"largest chunk), got {chunk_nbytes}"
+        )
+    if not 2 <= n_slots <= 2**20:
+        raise ValueError(
+            f"DeflateRing: n_slots must be from 2 to 2**20, got {n_slots}"
+        )
+    if not 0 <= level <= 9:
+        raise ValueError(
+            f"DeflateRing: level must be from 0 to 9, got {level}"
         )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ._compat import REQUIRE_EXTENSIONS, USE_EXTENSIONS
 
 if TYPE_CHECKING or not USE_EXTENSIONS:
+    from ._deflate_py import DeflateRing, write_chunk
     from ._loop_py import (
         IterationTimers,
         LoopCounters,
@@ -22,6 +23,7 @@ if TYPE_CHECKING or not USE_EXTENSIONS:
     IMPLEMENTATION = "python"
 else:
     try:
+        from ._deflate import DeflateRing, write_chunk
         from ._loop import (
             IterationTimers,
             LoopCounters,
@@ -49,6 +51,7 @@ else:
             RuntimeWarning,
             stacklevel=2,
         )
+        from ._deflate_py import DeflateRing, write_chunk
         from ._loop_py import (
             IterationTimers,
             LoopCounters,
@@ -61,6 +64,7 @@ else:
         IMPLEMENTATION = "python"
 
 __all__ = [
+    "DeflateRing",
     "IMPLEMENTATION",
     "IterationTimers",
     "LoopCounters",
@@ -69,4 +73,5 @@ __all__ = [
     "Timer",
     "monotonic_ns",
     "run_iterations",
+    "write_chunk",
 ]

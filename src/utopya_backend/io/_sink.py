@@ -21,7 +21,7 @@ from ._layout import start_and_step_coords
 from ._reserve import MARGIN_BYTES
 from ._sync import FileFlusher
 
-__all__ = ["DatasetSink", "RESERVE_BYTES", "write_error"]
+__all__ = ["DatasetSink", "RESERVE_BYTES", "closed_error", "write_error"]
 
 RESERVE_BYTES = MARGIN_BYTES
 """Where no space can be reserved ahead (see :mod:`._reserve`): space a
@@ -81,6 +81,16 @@ def write_error(exc: BaseException, dset: h5py.Dataset, n: int) -> OSError:
     )
 
 
+def closed_error(where: str, k: int) -> RuntimeError:
+    """The error for ``k`` rows that cannot be written to ``where`` (a
+    dataset in a file) because the file was closed."""
+    return RuntimeError(
+        f"Cannot write {k} rows to {where}: the file was closed before "
+        "they were written (close it after run() returns, not in the "
+        "model), so they are lost"
+    )
+
+
 class DatasetSink:
     """Write handed-over blocks to ``dset`` and their labels to ``labels``.
 
@@ -126,11 +136,7 @@ class DatasetSink:
     def __call__(self, rows: np.ndarray, labels: Any = None) -> None:
         n, k = self.n_rows, len(rows)
         if not self.dset.id.valid:
-            raise RuntimeError(
-                f"Cannot write {k} rows to {self.where}: the file was "
-                "closed before they were written (close it after run() "
-                "returns, not in the model), so they are lost"
-            )
+            raise closed_error(self.where, k)
         nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
         self._check_space(k, nbytes)
         try:

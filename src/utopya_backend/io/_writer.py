@@ -9,6 +9,7 @@ import h5py
 import numpy as np
 
 from ..core import _impl
+from ._chunksink import ChunkSink, deflate_level
 from ._layout import block_chunks, create_ts_dataset, linked_coords
 from ._sink import DatasetSink
 from ._sync import OutputSync
@@ -20,11 +21,13 @@ class TimeSeriesWriter:
     """Appends rows to a time-series dataset through a compiled row buffer.
 
     Made by a model's ``create_ts_writer``; the dataset is the one
-    ``create_ts_dset`` makes. Rows collect in a block of about 1 MiB and
-    reach the file with one resize and one write per block; pending rows
-    are written at least once a second during the run loop, at the end of
-    the run (also after a signal or an exception), and when :meth:`flush`
-    or :attr:`dataset` is used.
+    ``create_ts_dset`` makes. Rows collect in a block of about 1 MiB. With
+    gzip compression (the default) a full block's chunks are compressed in
+    a background thread and written whole at the next block; otherwise a
+    block is written with one resize and one write. Pending rows are
+    written at least once a second during the run loop, at the end of the
+    run (also after a signal or an exception), and when :meth:`flush` or
+    :attr:`dataset` is used.
 
     Args:
         dataset: The dataset, with the rows along axis 0.
@@ -65,8 +68,12 @@ class TimeSeriesWriter:
         self._buffer.extend(rows)
 
     def flush(self) -> int:
-        """Write the pending rows to the dataset; return how many."""
-        return self._buffer.flush()
+        """Write the pending rows to the dataset; return how many were
+        pending in the row buffer."""
+        n = self._buffer.flush()
+        if isinstance(self._sink, ChunkSink):
+            self._sink.drain()
+        return n
 
     def __len__(self) -> int:
         """The number of rows appended (written or pending)."""
@@ -84,7 +91,10 @@ class TimeSeriesWriter:
         return self._dataset
 
     def _finish(self) -> None:
-        self._sink.finish_coords("time")
+        if isinstance(self._sink, ChunkSink):
+            self._sink.close()
+        if self._sink.labels is not None:
+            self._sink.finish_coords("time")
 
     def __repr__(self) -> str:
         return (
@@ -162,7 +172,11 @@ def make_writer(
             )
             made.append(labels.name)
             labels.attrs["dim_names"] = ["time"]
-        sink = DatasetSink(dset, labels, flusher=sync.flusher)
+        level = deflate_level(dset)
+        if level is None:
+            sink = DatasetSink(dset, labels, flusher=sync.flusher)
+        else:
+            sink = ChunkSink(dset, labels, flusher=sync.flusher, level=level)
         buffer = _impl.RowBuffer(
             f"time series writer '{dset.name}'",
             row_shape,
@@ -182,5 +196,5 @@ def make_writer(
                 del group.file[path]
         raise
     writer = TimeSeriesWriter(dset, buffer, sink)
-    sync.add(buffer, writer._finish if labels is not None else None)
+    sync.add(writer, writer._finish)  # flush: the buffer, then the sink
     return writer

@@ -1,0 +1,334 @@
+/* A bounded ring of chunks that one background thread deflates.
+ *
+ * The owner (the model's thread, holding the GIL) copies rows into the
+ * open slot; a full slot goes to the worker, which compresses it with
+ * zlib's compress2 without ever touching Python, so it never waits for the
+ * GIL. The owner takes the compressed chunks back in order. At most
+ * `n` chunks are held (queued, compressing, done or being filled): a full
+ * ring makes the owner wait, so memory stays bounded.
+ *
+ * zlib is loaded with dlopen (no zlib headers are needed to build this);
+ * where there is no libz or no POSIX threads, ub_ring_new reports why and
+ * the caller compresses on its own thread instead.
+ *
+ * Slot indices are counters that only grow (slot = counter % n):
+ *   head  oldest chunk not yet taken back (owner only)
+ *   work  next chunk the worker compresses (worker; read under the lock)
+ *   tail  the open slot being filled (owner; written under the lock)
+ */
+#ifndef UB_DRING_H
+#define UB_DRING_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(_WIN32)
+#define UB_HAVE_THREADS 0
+#else
+#define UB_HAVE_THREADS 1
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+#endif
+
+typedef int (*ub_compress2_fn)(unsigned char *, unsigned long *,
+                               const unsigned char *, unsigned long, int);
+typedef unsigned long (*ub_bound_fn)(unsigned long);
+/* HDF5's H5Dwrite_chunk (hid_t is 64 bits since HDF5 1.10) */
+typedef int (*ub_write_chunk_fn)(int64_t, int64_t, uint32_t,
+                                 const unsigned long long *, size_t,
+                                 const void *);
+
+enum { UB_QUEUED = 0, UB_DONE = 1, UB_FAILED = 2 };
+
+typedef struct ub_ring {
+    size_t chunk;          /* bytes per chunk */
+    size_t bound;          /* compressBound(chunk) */
+    int n;                 /* slots */
+    int level;             /* deflate level */
+    unsigned char *in;     /* n * chunk */
+    unsigned char *out;    /* n * bound */
+    size_t *out_len;
+    int *status;
+    int *code;             /* zlib's return code per slot */
+    long long head, work, tail;
+    size_t fill;           /* bytes in the open slot */
+    int stop, running;
+    long pid;              /* the process that started the thread */
+#if UB_HAVE_THREADS
+    pthread_mutex_t mu;
+    pthread_cond_t to_worker, to_owner;
+    pthread_t thread;
+#endif
+} ub_ring;
+
+static ub_compress2_fn ub_compress2 = NULL;
+static ub_bound_fn ub_bound = NULL;
+
+/* Load compress2/compressBound once; NULL or why not. */
+static const char *ub_load_zlib(void)
+{
+#if UB_HAVE_THREADS
+    static const char *names[] = {"libz.so.1", "libz.so", "libz.1.dylib",
+                                  "libz.dylib", NULL};
+    int i;
+    if (ub_compress2 != NULL)
+        return NULL;
+    for (i = 0; names[i] != NULL; i++) {
+        void *lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (lib == NULL)
+            continue;
+        ub_bound = (ub_bound_fn)dlsym(lib, "compressBound");
+        ub_compress2 = (ub_compress2_fn)dlsym(lib, "compress2");
+        if (ub_compress2 != NULL && ub_bound != NULL)
+            return NULL; /* stays loaded for the process's lifetime */
+        ub_compress2 = NULL;
+        ub_bound = NULL;
+        dlclose(lib);
+    }
+    return "the zlib library (libz.so.1) could not be loaded";
+#else
+    return "background compression needs POSIX threads";
+#endif
+}
+
+/* H5Dwrite_chunk from the HDF5 library `module_path` links to (h5py's
+ * own), or NULL. */
+static ub_write_chunk_fn ub_find_write_chunk(const char *module_path)
+{
+#if UB_HAVE_THREADS && defined(RTLD_NOLOAD)
+    void *lib = dlopen(module_path, RTLD_NOW | RTLD_NOLOAD);
+    if (lib == NULL)
+        return NULL;
+    /* kept open: the module is loaded for good anyway */
+    return (ub_write_chunk_fn)dlsym(lib, "H5Dwrite_chunk");
+#else
+    (void)module_path;
+    return NULL;
+#endif
+}
+
+/* Compress chunk `i` (its slot is the caller's alone); record the result
+ * (under the lock when the worker runs). */
+static void ub_compress_slot(ub_ring *r, long long i)
+{
+    int slot = (int)(i % r->n), rc;
+    unsigned long len = (unsigned long)r->bound;
+    rc = ub_compress2(r->out + (size_t)slot * r->bound, &len,
+                      r->in + (size_t)slot * r->chunk,
+                      (unsigned long)r->chunk, r->level);
+    r->out_len[slot] = (size_t)len;
+    r->code[slot] = rc;
+    r->status[slot] = rc == 0 ? UB_DONE : UB_FAILED;
+}
+
+#if UB_HAVE_THREADS
+static void *ub_worker(void *arg)
+{
+    ub_ring *r = (ub_ring *)arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        long long i;
+        while (!r->stop && r->work == r->tail)
+            pthread_cond_wait(&r->to_worker, &r->mu);
+        if (r->work == r->tail)
+            break; /* stopped, nothing left */
+        i = r->work;
+        pthread_mutex_unlock(&r->mu);
+        ub_compress_slot(r, i);
+        pthread_mutex_lock(&r->mu);
+        r->work = i + 1;
+        pthread_cond_broadcast(&r->to_owner);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+#endif
+
+/* A ring of n chunks of `chunk` bytes; NULL and *why on failure (the
+ * slots come with the first put, the thread with the first full chunk). */
+static ub_ring *ub_ring_new(size_t chunk, int n, int level, const char **why)
+{
+    ub_ring *r;
+    *why = ub_load_zlib();
+    if (*why != NULL)
+        return NULL;
+    r = (ub_ring *)calloc(1, sizeof(ub_ring));
+    if (r == NULL) {
+        *why = "out of memory";
+        return NULL;
+    }
+    r->chunk = chunk;
+    r->n = n;
+    r->level = level;
+    r->bound = (size_t)ub_bound((unsigned long)chunk);
+#if UB_HAVE_THREADS
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->to_worker, NULL);
+    pthread_cond_init(&r->to_owner, NULL);
+#endif
+    return r;
+}
+
+static void ub_ring_drop_slots(ub_ring *r)
+{
+    free(r->in);
+    free(r->out);
+    free(r->out_len);
+    free(r->status);
+    free(r->code);
+    r->in = r->out = NULL;
+    r->out_len = NULL;
+    r->status = r->code = NULL;
+}
+
+/* Allocate the slots: 0, or ENOMEM (nothing allocated). */
+static int ub_ring_alloc(ub_ring *r)
+{
+    size_t n = (size_t)r->n;
+    if (r->in != NULL)
+        return 0;
+    r->in = (unsigned char *)malloc(n * r->chunk);
+    r->out = (unsigned char *)malloc(n * r->bound);
+    r->out_len = (size_t *)calloc(n, sizeof(size_t));
+    r->status = (int *)calloc(n, sizeof(int));
+    r->code = (int *)calloc(n, sizeof(int));
+    if (!r->in || !r->out || !r->out_len || !r->status || !r->code) {
+        ub_ring_drop_slots(r);
+        return ENOMEM;
+    }
+    return 0;
+}
+
+/* Start the worker (after ub_ring_alloc): 0, or an errno value (then no
+ * thread runs, and the owner compresses each chunk as it pops it). */
+static int ub_ring_start(ub_ring *r)
+{
+#if UB_HAVE_THREADS
+    sigset_t all, old;
+    int rc;
+    if (r->running)
+        return 0;
+    if (r->in == NULL)
+        return EINVAL;
+    /* Signals stay with the Python threads: the worker blocks them all. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&r->thread, NULL, ub_worker, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0)
+        return rc;
+    r->pid = (long)getpid();
+    r->running = 1;
+    return 0;
+#else
+    (void)r;
+    return ENOSYS;
+#endif
+}
+
+/* Whether the worker was started by another process (before a fork):
+ * then it does not exist here, and its lock may be held for good. */
+static int ub_forked(ub_ring *r)
+{
+#if UB_HAVE_THREADS
+    return r->running && (long)getpid() != r->pid;
+#else
+    (void)r;
+    return 0;
+#endif
+}
+
+/* Copy up to `len` bytes into the ring; return how many fit (stops when
+ * every slot is taken). Never waits. */
+static size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
+{
+    size_t done = 0;
+    if (ub_forked(r))
+        return 0; /* its worker is in the parent process */
+    while (done < len && r->tail - r->head < r->n) {
+        size_t slot = (size_t)(r->tail % r->n);
+        size_t m = r->chunk - r->fill;
+        if (m > len - done)
+            m = len - done;
+        memcpy(r->in + slot * r->chunk + r->fill, src + done, m);
+        r->fill += m;
+        done += m;
+        if (r->fill == r->chunk) {
+#if UB_HAVE_THREADS
+            pthread_mutex_lock(&r->mu);
+#endif
+            r->tail += 1;
+#if UB_HAVE_THREADS
+            pthread_cond_signal(&r->to_worker);
+            pthread_mutex_unlock(&r->mu);
+#endif
+            r->fill = 0;
+        }
+    }
+    return done;
+}
+
+/* Whether the oldest chunk is compressed: 1 yes, 0 not yet (only if
+ * !wait), -1 no chunk queued, -2 the worker belongs to another process
+ * (after a fork). With `wait`, wait for it, or without a worker compress
+ * it here (call without the GIL). */
+static int ub_ring_head_ready(ub_ring *r, int wait)
+{
+    int ready = 1;
+    if (r->head == r->tail)
+        return -1;
+    if (ub_forked(r))
+        return -2;
+    if (!r->running) {
+        if (r->work > r->head)
+            return 1;
+        if (!wait)
+            return 0;
+        ub_compress_slot(r, r->head);
+        r->work = r->head + 1;
+        return 1;
+    }
+#if UB_HAVE_THREADS
+    pthread_mutex_lock(&r->mu);
+    while (r->work <= r->head) {
+        if (!wait) {
+            ready = 0;
+            break;
+        }
+        pthread_cond_wait(&r->to_owner, &r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+#endif
+    return ready;
+}
+
+/* Stop the worker (after the chunks it was given) and free everything. */
+static void ub_ring_free(ub_ring *r)
+{
+    if (r == NULL)
+        return;
+#if UB_HAVE_THREADS
+    /* After a fork the worker is not here and its lock may be held for
+     * good: leave both alone. */
+    if (!ub_forked(r)) {
+        if (r->running) {
+            pthread_mutex_lock(&r->mu);
+            r->stop = 1;
+            pthread_cond_signal(&r->to_worker);
+            pthread_mutex_unlock(&r->mu);
+            pthread_join(r->thread, NULL);
+        }
+        pthread_cond_destroy(&r->to_worker);
+        pthread_cond_destroy(&r->to_owner);
+        pthread_mutex_destroy(&r->mu);
+    }
+#endif
+    ub_ring_drop_slots(r);
+    free(r);
+}
+
+#endif /* UB_DRING_H */

@@ -1,0 +1,303 @@
+"""Whole chunks of rows, deflated off the model's thread, written directly.
+
+A :class:`ChunkSink` takes the blocks a row buffer hands over, as a
+:class:`~._sink.DatasetSink` does, for a dataset whose only filter is
+deflate (gzip). It copies the rows into a :class:`DeflateRing`, which
+compresses each full chunk in a background thread (compiled core) or at
+once (pure-Python twin); at its next call it writes the finished chunks
+with HDF5's direct chunk write, one resize for all of them. What a reader
+gets is what HDF5's own filter would have written: same values, dtype,
+shape, filter and level.
+
+The rows of a chunk not yet full are written the ordinary way (HDF5
+deflates them on the model's thread) when the output syncs, at least
+once a second, and at the end; the full chunk replaces them later. The
+dataset's length is always the rows really written, labels included.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Deque, Optional, Union
+
+import h5py
+import numpy as np
+
+from ..core import _deflate_py, _impl
+from ..core._rowcheck import DEFAULT_BLOCK_BYTES
+from ._sink import DatasetSink, closed_error, write_error
+from ._sync import FileFlusher
+
+__all__ = ["ChunkSink", "RING_BYTES", "deflate_level"]
+
+RING_BYTES = 2 * DEFAULT_BLOCK_BYTES
+"""Most bytes of rows a sink holds for compression (2 MiB: two blocks,
+one compressing while the next fills); a full ring makes the model wait."""
+
+
+def deflate_level(dset: h5py.Dataset) -> Optional[int]:
+    """The deflate level of ``dset`` if a :class:`ChunkSink` can write it:
+    empty, deflate its only filter, chunks of whole rows, plain numbers
+    whose bytes are the file's; else None."""
+    chunks, level = dset.chunks, dset.compression_opts
+    if (
+        chunks is None
+        or dset.shape[0] != 0
+        or dset.compression != "gzip"
+        or not isinstance(level, int)
+        or not 0 <= level <= 9
+        or dset.id.get_create_plist().get_nfilters() != 1
+        or tuple(chunks[1:]) != tuple(dset.shape[1:])
+        or tuple(dset.maxshape[1:]) != tuple(dset.shape[1:])
+        or dset.dtype.kind not in "biuf"
+        or dset.id.get_type().get_size() != dset.dtype.itemsize
+    ):
+        return None
+    return level
+
+
+class ChunkSink(DatasetSink):
+    """Write handed-over blocks to ``dset`` as compressed chunks.
+
+    Args:
+        dset: Empty dataset with the rows along axis 0 (see
+            :func:`deflate_level`).
+        labels: Dataset receiving each row's label, or None.
+        flusher: Flushes the file at most once a second after a block.
+        level: The dataset's deflate level.
+    """
+
+    __slots__ = (
+        "level",
+        "n_accepted",
+        "_ring",
+        "_ready",
+        "_labq",
+        "_next0",
+        "_chunk_rows",
+        "_row_nbytes",
+        "_dsid",
+        "_tail",
+        "_carry",
+        "_failed",
+    )
+
+    def __init__(
+        self,
+        dset: h5py.Dataset,
+        labels: Optional[h5py.Dataset] = None,
+        *,
+        flusher: Optional[FileFlusher] = None,
+        level: int,
+    ) -> None:
+        super().__init__(dset, labels, flusher=flusher)
+        self.level = level
+        self.n_accepted = self.n_rows
+        """Rows taken from the row buffer (written, queued or partial)."""
+        self._ring: Any = None  # made at the first block
+        self._ready: Deque[Union[bytes, BaseException]] = deque()
+        """Chunks taken from the ring, not yet written (or its error)."""
+        self._labq: Deque[np.ndarray] = deque()
+        self._next0 = self.n_rows
+        """First row of the oldest chunk not yet written."""
+        self._chunk_rows = int(dset.chunks[0])
+        self._row_nbytes = dset.dtype.itemsize * int(np.prod(dset.shape[1:]))
+        # h5py's low-level calls: ``resize`` and ``ndim`` cost 10 times more
+        self._dsid = dset.id
+        self._tail = tuple(dset.shape[1:])
+        # A chunk a sync wrote in part is stored again whole (new space,
+        # the old freed only later): each block claims three chunks ahead.
+        self._chunk_bytes *= 3
+        self._carry = b""
+        """The open chunk's rows while there is no ring (after close)."""
+        self._failed: Optional[BaseException] = None
+
+    @property
+    def n_queued(self) -> int:
+        """Full chunks accepted and not yet written."""
+        ring = self._ring
+        return len(self._ready) + (0 if ring is None else ring.n_queued)
+
+    def _make_ring(self) -> Any:
+        nbytes = self._chunk_rows * self._row_nbytes
+        n_slots = max(2, RING_BYTES // nbytes)
+        try:
+            ring = _impl.DeflateRing(nbytes, n_slots, self.level)
+        except OSError:  # no libz (or no threads): compress here
+            ring = _deflate_py.DeflateRing(nbytes, n_slots, self.level)
+        ring.put(self._carry)  # less than a chunk: all fits
+        self._carry = b""
+        return ring
+
+    def __call__(self, rows: np.ndarray, labels: Any = None) -> None:
+        k = len(rows)
+        if not self.dset.id.valid:
+            raise closed_error(self.where, self.n_accepted - self.n_rows + k)
+        self._write_ready(wait=False)  # what was compressed meanwhile
+        ring = self._ring
+        if ring is not None and ring.n_queued and not ring.threaded:
+            # Chunks of an earlier block wait: rows keep coming faster
+            # than the syncs, so compress in the background from now on.
+            # (A series written only at syncs compresses as it drains.)
+            try:
+                ring.start()
+            except OSError:
+                pass  # no thread: the next pops compress here
+        nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
+        self._check_space(k, nbytes)
+        self._put(rows)
+        if self.labels is not None:
+            self._labq.append(np.array(labels, dtype=np.int64))
+        self.n_accepted += k
+        if labels is not None:
+            self._track(labels)
+        if self._flusher is not None:
+            self._flusher.unflushed += nbytes
+            self._flusher.flush_if_due()
+
+    def _put(self, rows: np.ndarray) -> None:
+        """Copy all of ``rows`` into the ring; while it is full, take the
+        oldest chunk out (waiting for it) to be written next."""
+        if self._ring is None:
+            self._ring = self._make_ring()
+        ring, pos, end = self._ring, 0, rows.nbytes
+        while True:
+            pos = ring.put(rows, pos)
+            if pos >= end:
+                return
+            try:
+                self._ready.append(ring.pop(wait=True))
+            except Exception as exc:  # raised at the next write
+                self._ready.append(exc)
+
+    def _write_ready(self, wait: bool) -> None:
+        """Write the compressed chunks in order; ``wait`` for all of them
+        (else only those done). On failure the dataset keeps the rows
+        written before and the chunk is tried again next time."""
+        if self._failed is not None:
+            raise self._failed
+        ring = self._ring
+        while ring is not None:
+            try:
+                chunk = ring.pop(wait=wait)
+            except Exception as exc:
+                chunk = exc
+            if chunk is None:
+                break
+            self._ready.append(chunk)
+        if self._ready and self._next0 < self.n_rows:
+            # This chunk replaces rows a sync wrote: HDF5 frees their old
+            # space and may reuse it at once, while the file's index on
+            # disk points there until the next flush. Flush right after
+            # it, so a killed process leaves a file that reads.
+            self._write_chunks(1)
+            if self._flusher is not None:
+                self._flusher.flush(renew=False)
+            else:
+                self.dset.file.flush()
+        if self._ready:
+            self._write_chunks(len(self._ready))
+
+    def _write_chunks(self, count: int) -> None:
+        """Write the first ``count`` ready chunks (one resize)."""
+        n, cr, dsid, tail = (
+            self.n_rows,
+            self._chunk_rows,
+            self._dsid,
+            self._tail,
+        )
+        ndim, extent = 1 + len(tail), n
+        error: Optional[BaseException] = None
+        try:
+            end = max(n, self._next0 + count * cr)
+            dsid.set_extent((end,) + tail)
+            extent = end
+            for _ in range(count):
+                chunk = self._ready[0]
+                if isinstance(chunk, BaseException):
+                    # Its rows are gone: the ones after them can never
+                    # follow without a gap.
+                    self._failed = write_error(
+                        chunk, self.dset, self.n_accepted - self._next0
+                    )
+                    error = chunk
+                    break
+                _impl.write_chunk(dsid, self._next0, chunk, ndim)
+                self._ready.popleft()
+                self._next0 += cr
+        except BaseException as exc:
+            error = exc
+        self._written(max(n, self._next0), error, extent)
+
+    def _written(
+        self, good: int, error: Optional[BaseException], extent: int = -1
+    ) -> None:
+        """Rows up to ``good`` are in the file (the dataset's length is
+        ``extent``, or -1: unknown): cut the dataset there and label them;
+        raise what went wrong on the way (naming the file)."""
+        n = self.n_rows
+        try:
+            if extent != good:
+                self._dsid.set_extent((good,) + self._tail)
+            if self.labels is not None and good > n:
+                self.labels.resize(good, axis=0)
+                self.labels[n:good] = self._take_labels(good - n)
+            self.n_rows = good
+        except BaseException as exc:
+            self._shrink(n)
+            # Those rows' chunks are gone from the queue: lost for good.
+            self._failed = write_error(exc, self.dset, good - n)
+            raise self._failed from exc
+        if self._failed is not None:
+            raise self._failed from error
+        if error is not None:
+            k = len(self._ready) * self._chunk_rows
+            raise write_error(error, self.dset, k) from error
+
+    def _take_labels(self, m: int) -> np.ndarray:
+        parts = []
+        while m > 0:
+            head = self._labq[0]
+            if len(head) <= m:
+                parts.append(self._labq.popleft())
+                m -= len(head)
+            else:
+                parts.append(head[:m])
+                self._labq[0] = head[m:]
+                m = 0
+        return np.concatenate(parts)
+
+    def drain(self) -> None:
+        """Write every accepted row: wait for the queued chunks, then write
+        the rows of the chunk not yet full the ordinary way."""
+        lost = self.n_accepted - self.n_rows
+        if lost and not self.dset.id.valid:
+            raise closed_error(self.where, lost)
+        self._write_ready(wait=True)
+        ring = self._ring
+        if ring is None or not ring.filled:
+            return
+        m = ring.filled // self._row_nbytes
+        first = self.n_accepted - m  # the open chunk's first row
+        n, new = self.n_rows, self.n_accepted
+        if new <= n:
+            return  # written at an earlier sync
+        rows = np.frombuffer(ring.partial(), self.dset.dtype)
+        rows = rows.reshape((m,) + self.dset.shape[1:])
+        try:
+            self.dset.resize(new, axis=0)
+            self.dset[n:new] = rows[n - first :]
+        except BaseException as exc:
+            self._written(n, None)
+            raise write_error(exc, self.dset, new - n) from exc
+        self._written(new, None)
+
+    def close(self) -> None:
+        """Stop the ring's thread once :meth:`drain` wrote every chunk (if
+        it could not, the ring stays, for a retry); a later block makes a
+        new ring, which starts with the rows of the chunk not yet full."""
+        ring = self._ring
+        if ring is not None and not ring.n_queued and not self._ready:
+            self._carry = ring.partial()
+            self._ring = None
+            ring.close()
