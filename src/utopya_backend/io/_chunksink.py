@@ -76,7 +76,6 @@ class ChunkSink(DatasetSink):
         "_next0",
         "_chunk_rows",
         "_row_nbytes",
-        "_dsid",
         "_tail",
         "_carry",
         "_failed",
@@ -102,8 +101,9 @@ class ChunkSink(DatasetSink):
         """First row of the oldest chunk not yet written."""
         self._chunk_rows = int(dset.chunks[0])
         self._row_nbytes = dset.dtype.itemsize * int(np.prod(dset.shape[1:]))
-        # h5py's low-level calls: ``resize`` and ``ndim`` cost 10 times more
-        self._dsid = dset.id
+        # h5py's low-level calls (``resize`` and ``ndim`` cost 10 times
+        # more) on ``dset.id``, read at each use: leaving SWMR mode binds
+        # the dataset to a reopened file (see ``._swmr.leave``).
         self._tail = tuple(dset.shape[1:])
         # A chunk a sync wrote in part is stored again whole (new space,
         # the old freed only later): each block claims three chunks ahead.
@@ -203,7 +203,7 @@ class ChunkSink(DatasetSink):
         n, cr, dsid, tail = (
             self.n_rows,
             self._chunk_rows,
-            self._dsid,
+            self.dset.id,
             self._tail,
         )
         ndim, extent = 1 + len(tail), n
@@ -238,7 +238,7 @@ class ChunkSink(DatasetSink):
         n = self.n_rows
         try:
             if extent != good:
-                self._dsid.set_extent((good,) + self._tail)
+                self.dset.id.set_extent((good,) + self._tail)
             if self.labels is not None and good > n:
                 self.labels.resize(good, axis=0)
                 self.labels[n:good] = self._take_labels(good - n)
