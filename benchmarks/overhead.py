@@ -57,6 +57,7 @@ class Rows(StepwiseModel):
     DTYPE = "f8"
     FLOOR = False
     BUSY_NS = 0
+    COMPRESSION: Any = 2  # the default; "lz4"/"zstd": codec_speed.py
 
     def setup(self, **_: Any) -> None:
         import numpy as np
@@ -70,6 +71,8 @@ class Rows(StepwiseModel):
             sizes=dict(zip(dims, self.SHAPE)),
             dtype=self.DTYPE,
         )
+        if self.COMPRESSION != 2:
+            kwargs["compression"] = self.COMPRESSION
         if self.FLOOR:
             self._append = _ignore
         elif hasattr(self, "create_ts_writer"):

@@ -22,6 +22,8 @@ from typing import (
 import h5py
 import numpy as np
 
+from ._codecs import codec_kwargs
+
 __all__ = [
     "CHUNK_BYTES",
     "block_chunks",
@@ -147,14 +149,17 @@ def create_ts_dataset(
         sizes: Sizes of the extra dimensions; a missing one is unlimited.
         coords: Per extra dimension either a mode dict (``{mode: ...,
             coords: ...}``, ``coords`` optional) or explicit values.
-        compression: Passed to h5py.
+        compression: Passed to h5py, or a codec name of
+            :data:`~._codecs.CODECS` (``"lz4"``, ``"zstd"``).
         chunks: Chunk shape, or True for h5py's guess.
         **dset_kwargs: Passed to ``h5py.Group.create_dataset``; ``dtype``
             defaults to ``f4`` (h5py's historical default, made explicit).
 
     Raises:
-        ValueError: For coords of an unknown dimension, or explicit
-            coordinates whose length differs from the dimension's size.
+        ValueError: For coords of an unknown dimension, explicit
+            coordinates whose length differs from the dimension's size, or
+            an unknown compression name.
+        ImportError: For a codec name without ``hdf5plugin``.
     """
     extra_dims = tuple(extra_dims)
     extra_sizes = tuple(sizes.get(d) for d in extra_dims)
@@ -165,7 +170,7 @@ def create_ts_dataset(
         name,
         (0,) + tuple(s or 0 for s in extra_sizes),
         maxshape=(max_rows,) + extra_sizes,
-        compression=compression,
+        **codec_kwargs(compression, f"dataset '{name}'", dset_kwargs),
         **dset_kwargs,
     )
     try:

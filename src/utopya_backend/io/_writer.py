@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core import _impl
 from ._chunksink import ChunkSink, deflate_level
+from ._codecs import codec_kwargs
 from ._layout import block_chunks, create_ts_dataset, linked_coords
 from ._sink import DatasetSink
 from ._sync import OutputSync
@@ -168,7 +169,7 @@ def make_writer(
                 maxshape=(max_rows,),
                 chunks=block_chunks((), 8, max_rows),
                 dtype="i8",
-                compression=compression,
+                **codec_kwargs(compression, f"dataset '{label_name}'"),
             )
             made.append(labels.name)
             labels.attrs["dim_names"] = ["time"]

@@ -230,12 +230,17 @@ class StepwiseModel(BaseModel):
             sizes: Sizes of the extra dimensions; a missing one is unlimited.
             coords: Per extra dimension either a mode dict (``{mode: ...,
                 coords: ...}``, ``coords`` optional) or explicit values.
-            compression: Passed to h5py.
+            compression: Passed to h5py (default: gzip level 2), or
+                ``"lz4"`` / ``"zstd"`` for an opt-in fast codec (needs
+                ``hdf5plugin``, by its readers too; see
+                ``io/_codecs.py``).
             **dset_kwargs: Passed to ``h5py.Group.create_dataset``.
 
         Raises:
-            ValueError: For coords of an unknown dimension, or explicit
-                coordinates whose length differs from the dimension's size.
+            ValueError: For coords of an unknown dimension, explicit
+                coordinates whose length differs from the dimension's size,
+                or an unknown compression name.
+            ImportError: For ``"lz4"`` or ``"zstd"`` without hdf5plugin.
         """
         plan = self._write_plan()
         if plan.regular:
