@@ -243,3 +243,30 @@ def test_a_ring_in_a_forked_child_says_so_instead_of_hanging():
         "stayed in the parent"
     )
     assert zlib.decompress(ring.pop()) == b"z" * 1000  # the parent's works
+
+
+@pytest.mark.parametrize("pops_before_start", [0, 3])
+def test_a_waiting_owner_and_the_worker_share_chunks_in_order(
+    impl, pops_before_start
+):
+    """While the caller waits for the oldest chunk it compresses later
+    ones itself: whoever compressed a chunk, they come back in order, each
+    its own bytes, over several rounds through every slot (also after
+    chunks were compressed before the worker started)."""
+    chunk, slots = 32 * 1024, 8
+    ring = impl.deflate.DeflateRing(chunk, slots, 9)
+    rng = np.random.default_rng(7)
+    data = rng.integers(0, 256, chunk * 40, dtype=np.uint8).tobytes()
+    pos = ring.put(data[: chunk * 4])
+    got = [ring.pop(wait=True) for _ in range(pops_before_start)]
+    ring.start()
+    while pos < len(data):
+        pos = ring.put(data, pos)
+        if pos < len(data):
+            got.append(ring.pop(wait=True))
+    while (c := ring.pop(wait=True)) is not None:
+        got.append(c)
+    assert len(got) == 40
+    for k, c in enumerate(got):
+        assert zlib.decompress(c) == data[k * chunk : (k + 1) * chunk], k
+    ring.close()

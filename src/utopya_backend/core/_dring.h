@@ -5,7 +5,10 @@
  * zlib's compress2 without ever touching Python, so it never waits for the
  * GIL. The owner takes the compressed chunks back in order. At most
  * `n` chunks are held (queued, compressing, done or being filled): a full
- * ring makes the owner wait, so memory stays bounded.
+ * ring makes the owner wait, so memory stays bounded. An owner that must
+ * wait for a chunk compresses the next unclaimed ones itself meanwhile
+ * (two cores compress where one would idle: at the end of a run, and when
+ * rows come faster than one core compresses).
  *
  * zlib is loaded with dlopen (no zlib headers are needed to build this);
  * where there is no libz or no POSIX threads, ub_ring_new reports why and
@@ -13,8 +16,10 @@
  *
  * Slot indices are counters that only grow (slot = counter % n):
  *   head  oldest chunk not yet taken back (owner only)
- *   work  next chunk the worker compresses (worker; read under the lock)
+ *   claim next chunk nobody compresses yet (under the lock)
  *   tail  the open slot being filled (owner; written under the lock)
+ * A chunk is done when its status is no longer UB_QUEUED (written and
+ * read under the lock while the worker runs).
  */
 #ifndef UB_DRING_H
 #define UB_DRING_H
@@ -54,7 +59,7 @@ typedef struct ub_ring {
     size_t *out_len;
     int *status;
     int *code;             /* zlib's return code per slot */
-    long long head, work, tail;
+    long long head, claim, tail;
     size_t fill;           /* bytes in the open slot */
     int stop, running;
     long pid;              /* the process that started the thread */
@@ -111,9 +116,10 @@ static ub_write_chunk_fn ub_find_write_chunk(const char *module_path)
 #endif
 }
 
-/* Compress chunk `i` (its slot is the caller's alone); record the result
- * (under the lock when the worker runs). */
-static void ub_compress_slot(ub_ring *r, long long i)
+/* Compress chunk `i` (claimed by the caller: its slot is the caller's
+ * alone); return its new status, for the caller to record (under the lock
+ * when the worker runs). */
+static int ub_compress_slot(ub_ring *r, long long i)
 {
     int slot = (int)(i % r->n), rc;
     unsigned long len = (unsigned long)r->bound;
@@ -122,8 +128,23 @@ static void ub_compress_slot(ub_ring *r, long long i)
                       (unsigned long)r->chunk, r->level);
     r->out_len[slot] = (size_t)len;
     r->code[slot] = rc;
-    r->status[slot] = rc == 0 ? UB_DONE : UB_FAILED;
+    return rc == 0 ? UB_DONE : UB_FAILED;
 }
+
+#if UB_HAVE_THREADS
+/* Claim the next chunk nobody compresses, compress it and record it; call
+ * with the lock held and claim < tail (returns with the lock held). */
+static void ub_claim_and_compress(ub_ring *r)
+{
+    long long i = r->claim++;
+    int status;
+    pthread_mutex_unlock(&r->mu);
+    status = ub_compress_slot(r, i);
+    pthread_mutex_lock(&r->mu);
+    r->status[i % r->n] = status;
+    pthread_cond_broadcast(&r->to_owner);
+}
+#endif
 
 #if UB_HAVE_THREADS
 static void *ub_worker(void *arg)
@@ -131,17 +152,11 @@ static void *ub_worker(void *arg)
     ub_ring *r = (ub_ring *)arg;
     pthread_mutex_lock(&r->mu);
     for (;;) {
-        long long i;
-        while (!r->stop && r->work == r->tail)
+        while (!r->stop && r->claim == r->tail)
             pthread_cond_wait(&r->to_worker, &r->mu);
-        if (r->work == r->tail)
+        if (r->claim == r->tail)
             break; /* stopped, nothing left */
-        i = r->work;
-        pthread_mutex_unlock(&r->mu);
-        ub_compress_slot(r, i);
-        pthread_mutex_lock(&r->mu);
-        r->work = i + 1;
-        pthread_cond_broadcast(&r->to_owner);
+        ub_claim_and_compress(r);
     }
     pthread_mutex_unlock(&r->mu);
     return NULL;
@@ -261,6 +276,7 @@ static size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
 #if UB_HAVE_THREADS
             pthread_mutex_lock(&r->mu);
 #endif
+            r->status[slot] = UB_QUEUED;
             r->tail += 1;
 #if UB_HAVE_THREADS
             pthread_cond_signal(&r->to_worker);
@@ -278,28 +294,32 @@ static size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
  * it here (call without the GIL). */
 static int ub_ring_head_ready(ub_ring *r, int wait)
 {
-    int ready = 1;
+    int ready = 1, slot = (int)(r->head % r->n);
     if (r->head == r->tail)
         return -1;
     if (ub_forked(r))
         return -2;
     if (!r->running) {
-        if (r->work > r->head)
+        if (r->status[slot] != UB_QUEUED)
             return 1;
         if (!wait)
             return 0;
-        ub_compress_slot(r, r->head);
-        r->work = r->head + 1;
+        r->status[slot] = ub_compress_slot(r, r->head);
+        if (r->claim <= r->head)
+            r->claim = r->head + 1;
         return 1;
     }
 #if UB_HAVE_THREADS
     pthread_mutex_lock(&r->mu);
-    while (r->work <= r->head) {
+    while (r->status[slot] == UB_QUEUED) {
         if (!wait) {
             ready = 0;
             break;
         }
-        pthread_cond_wait(&r->to_owner, &r->mu);
+        if (r->claim < r->tail)
+            ub_claim_and_compress(r); /* help instead of idling */
+        else
+            pthread_cond_wait(&r->to_owner, &r->mu);
     }
     pthread_mutex_unlock(&r->mu);
 #endif
