@@ -70,9 +70,8 @@ class Rows(StepwiseModel):
             extra_dims=dims,
             sizes=dict(zip(dims, self.SHAPE)),
             dtype=self.DTYPE,
+            compression=self.COMPRESSION,
         )
-        if self.COMPRESSION != 2:
-            kwargs["compression"] = self.COMPRESSION
         if self.FLOOR:
             self._append = _ignore
         elif hasattr(self, "create_ts_writer"):

@@ -161,7 +161,8 @@ cdef class DeflateRing:
     def pop(self, bint wait=True):
         """The oldest compressed chunk (bytes), taken out of the ring; None
         if no chunk is queued, or (unless ``wait``) it is not done yet.
-        Without a worker, ``wait`` compresses it here."""
+        Without a worker, ``wait`` compresses it here; with one, a waiting
+        caller compresses the chunks the worker has not taken meanwhile."""
         cdef ub_ring *r = self._ring()
         cdef int ready
         cdef size_t slot

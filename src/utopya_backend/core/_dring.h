@@ -144,9 +144,7 @@ static void ub_claim_and_compress(ub_ring *r)
     r->status[i % r->n] = status;
     pthread_cond_broadcast(&r->to_owner);
 }
-#endif
 
-#if UB_HAVE_THREADS
 static void *ub_worker(void *arg)
 {
     ub_ring *r = (ub_ring *)arg;

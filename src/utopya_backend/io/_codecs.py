@@ -38,14 +38,12 @@ def codec_kwargs(
     Raises:
         ValueError: For a codec name together with ``compression_opts``
             (the name sets them; pass an ``hdf5plugin`` filter object to
-            choose others), or a misspelled codec name.
+            choose others), or a name neither h5py nor this module knows.
         ImportError: For a codec name without ``hdf5plugin`` installed.
     """
-    if not isinstance(compression, str):
+    if not isinstance(compression, str) or compression in H5PY_NAMES:
         return dict(compression=compression)
     name = compression.lower()
-    if compression in H5PY_NAMES:
-        return dict(compression=compression)
     if name not in CODECS:
         known = ", ".join(map(repr, [*H5PY_NAMES, *CODECS]))
         raise ValueError(
