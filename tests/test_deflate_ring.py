@@ -55,6 +55,41 @@ def test_chunks_come_back_deflated_in_order(impl, level):
     assert ring.n_queued == 0
 
 
+@pytest.mark.parametrize("size", [32768, 32769, 65536, 100_000, 131072])
+@pytest.mark.parametrize("level", [0, 2, 9])
+def test_large_chunks_are_one_stream_of_flushed_pieces(impl, size, level):
+    """A chunk past zlib's window is deflated in 32 KiB pieces with a full
+    flush after each: one zlib stream, byte for byte what Python's zlib
+    gives for the same pieces (so both twins write the same file)."""
+    data = _data(size, seed=size)
+    ring = impl.deflate.DeflateRing(size, 2, level)
+    assert ring.put(data) == size
+    chunk = ring.pop(wait=True)
+    z = zlib.compressobj(level)
+    want = []
+    for pos in range(0, size, 32768):
+        want.append(z.compress(data[pos : pos + 32768]))
+        last = pos + 32768 >= size
+        want.append(z.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH))
+    want = b"".join(want)
+    if size <= 32768:
+        want = zlib.compress(data, level)  # compress2 itself
+    assert chunk == want and zlib.decompress(chunk) == data
+    # compress() gives the same bytes on the caller's thread.
+    assert ring.compress(data) == want
+
+
+def test_compress_deflates_any_bytes_at_the_level(impl):
+    ring = impl.deflate.DeflateRing(10, 2, 6)
+    assert ring.compress(b"") == zlib.compress(b"", 6)
+    rows = np.arange(70_000, dtype="<u2")
+    assert zlib.decompress(ring.compress(rows)) == rows.tobytes()
+    assert ring.compress(rows)[:2] == LEVELS[6]
+    ring.close()
+    with pytest.raises(ValueError, match="the ring is closed"):
+        ring.compress(b"x")
+
+
 def test_level_zero_stores_the_bytes(impl):
     ring = impl.deflate.DeflateRing(64, 2, 0)
     data = bytes(range(64))

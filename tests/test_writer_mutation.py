@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from utopya_backend.io import _sync
-from utopya_backend.io._layout import CHUNK_BYTES
+from utopya_backend.io._layout import CHUNK_BYTES, RING_CHUNK_BYTES
 from utopya_backend.io._sync import OutputSync
 from utopya_backend.io._writer import TimeSeriesWriter, make_writer
 
@@ -57,8 +57,9 @@ def test_defaults_float32_rows_labelled_by_n_iterations_gzip_2(out):
     assert list(t.attrs["dim_names"]) == ["time"]
     for ds in (d, t):
         assert ds.compression == "gzip" and ds.compression_opts == 2
-    # Chunks of whole rows, as many as fit in CHUNK_BYTES.
-    assert d.chunks == (CHUNK_BYTES // (3 * 4), 3)
+    # Chunks of whole rows, as many as fit: in RING_CHUNK_BYTES for rows
+    # the deflate ring compresses, in CHUNK_BYTES for the labels.
+    assert d.chunks == (RING_CHUNK_BYTES // (3 * 4), 3)
     assert t.chunks == (CHUNK_BYTES // 8,)
 
 
@@ -165,3 +166,70 @@ def test_the_class_methods_append_and_extend_work_unbound(out):
     TimeSeriesWriter.append(w, 4.0)
     TimeSeriesWriter.extend(w, [5.0, 6.0])
     np.testing.assert_array_equal(w.dataset[()], [4.0, 5.0, 6.0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, ring",
+    [
+        (dict(), True),
+        (dict(compression="gzip"), True),
+        (dict(compression="gzip", compression_opts=9), True),
+        (dict(compression=0), True),
+        (dict(compression=None), False),
+        (dict(compression="lzf"), False),
+        (dict(compression=2, shuffle=True), False),
+        (dict(compression=2, fletcher32=True), False),
+        (dict(compression=2, dtype="c8"), False),
+        (dict(compression=True), True),  # h5py: gzip at level 4
+    ],
+)
+def test_chunks_are_sized_for_the_ring_only_where_it_compresses(
+    out, kwargs, ring
+):
+    """Rows the deflate ring compresses get RING_CHUNK_BYTES chunks (the
+    ring deflates them in pieces, as fast as small ones); rows HDF5's own
+    filters compress keep CHUNK_BYTES, which those filters prefer."""
+    f, sync = out
+    kwargs.setdefault("dtype", "f8")
+    w = make_writer(
+        f,
+        "x",
+        sync=sync,
+        max_rows=None,
+        start_and_step=(0, 1),
+        label_source=None,
+        extra_dims=("v",),
+        sizes=dict(v=16),
+        **kwargs,
+    )
+    want = RING_CHUNK_BYTES if ring else CHUNK_BYTES
+    assert w.dataset.chunks == (want // 128, 16)
+    assert (type(w._sink).__name__ == "ChunkSink") is ring
+
+
+@pytest.mark.parametrize("fill", [0, 7])
+def test_a_partial_chunk_is_padded_with_the_fill_value(out, fill):
+    """The chunk still filling is stored whole at a flush, its missing rows
+    the dataset's fill value: rows added past the end later (by any HDF5
+    writer) read as the fill value, as HDF5's own chunks give."""
+    f, sync = out
+    w = make_writer(
+        f,
+        "x",
+        sync=sync,
+        max_rows=None,
+        start_and_step=(0, 1),
+        label_source=None,
+        extra_dims=("v",),
+        sizes=dict(v=4),
+        dtype="i2",
+        fillvalue=fill,
+    )
+    rows = np.arange(20, dtype="i2").reshape(5, 4) + 100
+    w.extend(rows)
+    sync.finish()
+    d = f["x"]
+    assert d.id.get_num_chunks() == 1 and d.chunks[0] > 8
+    d.resize(8, axis=0)
+    np.testing.assert_array_equal(d[:5], rows)
+    np.testing.assert_array_equal(d[5:], np.full((3, 4), fill))

@@ -10,7 +10,7 @@ compresses on the calling thread instead (same results, same errors).
 """
 
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
-from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport int64_t, uint32_t
 from libc.string cimport strerror
 
@@ -38,6 +38,11 @@ cdef extern from "_dring.h" nogil:
         const void *
     )
     int UB_FAILED
+    size_t ub_deflate_bound(size_t len)
+    int ub_deflate_buf(
+        unsigned char *dst, size_t *dst_len, const unsigned char *src,
+        size_t len, int level
+    )
     ub_write_chunk_fn ub_find_write_chunk(const char *module_path)
     ub_ring *ub_ring_new(size_t chunk, int n, int level, const char **why)
     int ub_ring_alloc(ub_ring *r)
@@ -188,6 +193,34 @@ cdef class DeflateRing:
         return PyBytes_FromStringAndSize(
             <char *>r.out + slot * r.bound, r.out_len[slot]
         )
+
+    def compress(self, data):
+        """``data`` (bytes of one chunk) deflated here, on the caller's
+        thread, as the ring deflates its chunks (for a chunk written before
+        it is full, padded)."""
+        cdef ub_ring *r = self._ring()
+        cdef Py_buffer view
+        cdef size_t n, length
+        cdef int rc, level = self.level
+        cdef unsigned char *dst
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            length = <size_t>view.len
+            n = ub_deflate_bound(length)
+            out = PyBytes_FromStringAndSize(NULL, <Py_ssize_t>n)
+            dst = <unsigned char *>PyBytes_AS_STRING(out)
+            with nogil:
+                rc = ub_deflate_buf(
+                    dst, &n, <const unsigned char *>view.buf, length, level
+                )
+        finally:
+            PyBuffer_Release(&view)
+        if rc != 0:
+            raise RuntimeError(
+                f"DeflateRing: zlib could not compress a chunk of "
+                f"{length} bytes (zlib error {rc})"
+            )
+        return out[:n]
 
     def partial(self):
         """A copy of the bytes in the chunk being filled."""

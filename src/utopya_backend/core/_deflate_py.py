@@ -18,6 +18,24 @@ from ._checks import check_deflate_ring
 
 __all__ = ["DeflateRing", "write_chunk"]
 
+PIECE = 32 * 1024
+"""Chunks larger than zlib's window are deflated in pieces of this size
+with a full flush after each: one zlib stream, at the speed of each piece
+alone (as ``_dring.h`` does; the bytes are the same)."""
+
+
+def _deflate(data: Any, level: int) -> bytes:
+    view = memoryview(data).cast("B")
+    if len(view) <= PIECE:
+        return zlib.compress(view, level)
+    z = zlib.compressobj(level)
+    out = []
+    for pos in range(0, len(view), PIECE):
+        out.append(z.compress(view[pos : pos + PIECE]))
+        last = pos + PIECE >= len(view)
+        out.append(z.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH))
+    return b"".join(out)
+
 
 class DeflateRing:
     """Chunks of ``chunk_nbytes`` bytes deflated in order (here: at once).
@@ -29,7 +47,13 @@ class DeflateRing:
     and the caller pops (so memory stays bounded).
     """
 
-    __slots__ = ("chunk_nbytes", "n_slots", "level", "_open", "_done")
+    __slots__ = (
+        "chunk_nbytes",
+        "n_slots",
+        "level",
+        "_open",
+        "_done",
+    )
 
     def __init__(self, chunk_nbytes: int, n_slots: int, level: int) -> None:
         check_deflate_ring(chunk_nbytes, n_slots, level)
@@ -80,7 +104,7 @@ class DeflateRing:
             buf += view[pos : pos + m]
             pos += m
             if len(buf) == chunk:
-                self._done.append(zlib.compress(buf, self.level))
+                self._done.append(_deflate(buf, self.level))
                 buf.clear()
         return pos
 
@@ -90,6 +114,13 @@ class DeflateRing:
         here every queued chunk is done)."""
         self._ring()
         return self._done.popleft() if self._done else None
+
+    def compress(self, data: Any) -> bytes:
+        """``data`` (bytes of one chunk) deflated here, on the caller's
+        thread, as the ring deflates its chunks (for a chunk written before
+        it is full, padded)."""
+        self._ring()
+        return _deflate(data, self.level)
 
     def partial(self) -> bytes:
         """A copy of the bytes in the chunk being filled."""

@@ -42,6 +42,33 @@
 typedef int (*ub_compress2_fn)(unsigned char *, unsigned long *,
                                const unsigned char *, unsigned long, int);
 typedef unsigned long (*ub_bound_fn)(unsigned long);
+
+/* zlib's z_stream as its ABI lays it out where threads are used (LP64);
+ * deflateInit_ checks the size, so a different layout fails cleanly. */
+typedef struct {
+    const unsigned char *next_in;
+    unsigned int avail_in;
+    unsigned long total_in;
+    unsigned char *next_out;
+    unsigned int avail_out;
+    unsigned long total_out;
+    const char *msg;
+    void *state;
+    void *zalloc, *zfree, *opaque;
+    int data_type;
+    unsigned long adler, reserved;
+} ub_zstream;
+typedef int (*ub_deflate_init_fn)(ub_zstream *, int, const char *, int);
+typedef int (*ub_deflate_fn)(ub_zstream *, int);
+typedef int (*ub_deflate_end_fn)(ub_zstream *);
+typedef const char *(*ub_version_fn)(void);
+
+/* A chunk larger than zlib's window is deflated in pieces of this size
+ * with a full flush after each: one zlib stream, which any inflate reads,
+ * at the speed of compressing each piece alone (one stream over 256 KiB
+ * of near-identical rows compresses at half that speed). */
+#define UB_PIECE 32768
+#define UB_PIECE_SLACK 32 /* output bytes a full flush may add */
 /* HDF5's H5Dwrite_chunk (hid_t is 64 bits since HDF5 1.10) */
 typedef int (*ub_write_chunk_fn)(int64_t, int64_t, uint32_t,
                                  const unsigned long long *, size_t,
@@ -72,6 +99,10 @@ typedef struct ub_ring {
 
 static ub_compress2_fn ub_compress2 = NULL;
 static ub_bound_fn ub_bound = NULL;
+static ub_deflate_init_fn ub_deflate_init = NULL;
+static ub_deflate_fn ub_deflate = NULL;
+static ub_deflate_end_fn ub_deflate_end = NULL;
+static ub_version_fn ub_zlib_version = NULL;
 
 /* Load compress2/compressBound once; NULL or why not. */
 static const char *ub_load_zlib(void)
@@ -88,7 +119,13 @@ static const char *ub_load_zlib(void)
             continue;
         ub_bound = (ub_bound_fn)dlsym(lib, "compressBound");
         ub_compress2 = (ub_compress2_fn)dlsym(lib, "compress2");
-        if (ub_compress2 != NULL && ub_bound != NULL)
+        ub_deflate_init = (ub_deflate_init_fn)dlsym(lib, "deflateInit_");
+        ub_deflate = (ub_deflate_fn)dlsym(lib, "deflate");
+        ub_deflate_end = (ub_deflate_end_fn)dlsym(lib, "deflateEnd");
+        ub_zlib_version = (ub_version_fn)dlsym(lib, "zlibVersion");
+        if (ub_compress2 != NULL && ub_bound != NULL &&
+            ub_deflate_init != NULL && ub_deflate != NULL &&
+            ub_deflate_end != NULL && ub_zlib_version != NULL)
             return NULL; /* stays loaded for the process's lifetime */
         ub_compress2 = NULL;
         ub_bound = NULL;
@@ -116,17 +153,70 @@ static ub_write_chunk_fn ub_find_write_chunk(const char *module_path)
 #endif
 }
 
+/* Room for deflating `len` bytes as ub_deflate_buf does. */
+static size_t ub_deflate_bound(size_t len)
+{
+    size_t pieces = len <= UB_PIECE ? 0 : (len + UB_PIECE - 1) / UB_PIECE;
+    return (size_t)ub_bound((unsigned long)len) + pieces * UB_PIECE_SLACK;
+}
+
+/* Deflate `len` bytes of `src` into one zlib stream in `dst` (room for
+ * *dst_len bytes, set to the bytes written): zlib's compress2 up to
+ * UB_PIECE bytes, else pieces with a full flush after each (as Python's
+ * zlib.compressobj gives for compress(piece) + flush(Z_FULL_FLUSH), ...,
+ * flush(Z_FINISH)). Returns 0 or zlib's error code. */
+static int ub_deflate_buf(unsigned char *dst, size_t *dst_len,
+                          const unsigned char *src, size_t len, int level)
+{
+    ub_zstream zs;
+    size_t pos = 0;
+    int rc;
+    if (len <= UB_PIECE) {
+        unsigned long out = (unsigned long)*dst_len;
+        rc = ub_compress2(dst, &out, src, (unsigned long)len, level);
+        *dst_len = (size_t)out;
+        return rc;
+    }
+    memset(&zs, 0, sizeof zs);
+    rc = ub_deflate_init(&zs, level, ub_zlib_version(), (int)sizeof zs);
+    if (rc != 0)
+        return rc;
+    zs.next_out = dst;
+    zs.avail_out = *dst_len > 0xffffffffu ? 0xffffffffu
+                                          : (unsigned int)*dst_len;
+    while (pos < len) {
+        size_t m = len - pos < UB_PIECE ? len - pos : UB_PIECE;
+        int last = pos + m == len;
+        zs.next_in = src + pos;
+        zs.avail_in = (unsigned int)m;
+        rc = ub_deflate(&zs, 0 /* Z_NO_FLUSH */);
+        if (rc == 0 && zs.avail_in != 0)
+            rc = -5; /* Z_BUF_ERROR: out of room */
+        if (rc == 0)
+            rc = ub_deflate(&zs, last ? 4 /* Z_FINISH */ : 3 /* FULL */);
+        if (last && rc == 1 /* Z_STREAM_END */)
+            rc = 0;
+        else if (last && rc == 0)
+            rc = -5; /* Z_BUF_ERROR: out of room */
+        if (rc != 0)
+            break;
+        pos += m;
+    }
+    *dst_len = (size_t)zs.total_out;
+    ub_deflate_end(&zs);
+    return rc;
+}
+
 /* Compress chunk `i` (claimed by the caller: its slot is the caller's
  * alone); return its new status, for the caller to record (under the lock
  * when the worker runs). */
 static int ub_compress_slot(ub_ring *r, long long i)
 {
     int slot = (int)(i % r->n), rc;
-    unsigned long len = (unsigned long)r->bound;
-    rc = ub_compress2(r->out + (size_t)slot * r->bound, &len,
-                      r->in + (size_t)slot * r->chunk,
-                      (unsigned long)r->chunk, r->level);
-    r->out_len[slot] = (size_t)len;
+    size_t len = r->bound;
+    rc = ub_deflate_buf(r->out + (size_t)slot * r->bound, &len,
+                        r->in + (size_t)slot * r->chunk, r->chunk, r->level);
+    r->out_len[slot] = len;
     r->code[slot] = rc;
     return rc == 0 ? UB_DONE : UB_FAILED;
 }
@@ -177,7 +267,7 @@ static ub_ring *ub_ring_new(size_t chunk, int n, int level, const char **why)
     r->chunk = chunk;
     r->n = n;
     r->level = level;
-    r->bound = (size_t)ub_bound((unsigned long)chunk);
+    r->bound = ub_deflate_bound(chunk);
 #if UB_HAVE_THREADS
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->to_worker, NULL);
@@ -255,6 +345,21 @@ static int ub_forked(ub_ring *r)
 #endif
 }
 
+/* Queue the open slot's chunk for compression. */
+static void ub_ring_queue(ub_ring *r)
+{
+    size_t slot = (size_t)(r->tail % r->n);
+#if UB_HAVE_THREADS
+    pthread_mutex_lock(&r->mu);
+#endif
+    r->status[slot] = UB_QUEUED;
+    r->tail += 1;
+#if UB_HAVE_THREADS
+    pthread_cond_signal(&r->to_worker);
+    pthread_mutex_unlock(&r->mu);
+#endif
+}
+
 /* Copy up to `len` bytes into the ring; return how many fit (stops when
  * every slot is taken). Never waits. */
 static size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
@@ -271,15 +376,7 @@ static size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
         r->fill += m;
         done += m;
         if (r->fill == r->chunk) {
-#if UB_HAVE_THREADS
-            pthread_mutex_lock(&r->mu);
-#endif
-            r->status[slot] = UB_QUEUED;
-            r->tail += 1;
-#if UB_HAVE_THREADS
-            pthread_cond_signal(&r->to_worker);
-            pthread_mutex_unlock(&r->mu);
-#endif
+            ub_ring_queue(r);
             r->fill = 0;
         }
     }

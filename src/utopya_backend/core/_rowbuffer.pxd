@@ -29,8 +29,10 @@ cdef class RowBuffer:
     cdef object _owner_thread
 
     cdef Py_ssize_t _hand_over(self) except -1
+    cdef int _set_block(self, object block) except -1
     cdef char *_slot(self) except NULL
     cdef int _commit(self, int64_t label) except -1
+    cdef void _prefetch_next(self) noexcept
     cdef int64_t _label(self) except? -1
     cdef int _check_thread(self, str what) except -1
     cdef bint _exact_view(self, object row, Py_buffer *view) except -1

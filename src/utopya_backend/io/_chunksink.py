@@ -18,7 +18,7 @@ dataset's length is always the rows really written, labels included.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Deque, Optional, Union
+from typing import Any, Deque, Mapping, Optional, Union
 
 import h5py
 import numpy as np
@@ -28,11 +28,27 @@ from ..core._rowcheck import DEFAULT_BLOCK_BYTES
 from ._sink import DatasetSink, closed_error, write_error
 from ._sync import FileFlusher
 
-__all__ = ["ChunkSink", "RING_BYTES", "deflate_level"]
+__all__ = ["ChunkSink", "RING_BYTES", "deflate_level", "may_use_ring"]
 
 RING_BYTES = 2 * DEFAULT_BLOCK_BYTES
 """Most bytes of rows a sink holds for compression (2 MiB: two blocks,
 one compressing while the next fills); a full ring makes the model wait."""
+
+
+def may_use_ring(compression: Any, dset_kwargs: Mapping[str, Any]) -> bool:
+    """Whether a dataset made with these keywords will likely pass
+    :func:`deflate_level` (then its chunks are sized for the ring)."""
+    level = compression
+    if compression is True or compression == "gzip":  # h5py's gzip
+        level = dset_kwargs.get("compression_opts", 4)
+    extra = ("shuffle", "fletcher32", "scaleoffset")
+    return (
+        isinstance(level, int)
+        and not isinstance(level, bool)
+        and 0 <= level <= 9
+        and not any(dset_kwargs.get(k) for k in extra)
+        and np.dtype(dset_kwargs.get("dtype", "f4")).kind in "biuf"
+    )
 
 
 def deflate_level(dset: h5py.Dataset) -> Optional[int]:
@@ -105,9 +121,10 @@ class ChunkSink(DatasetSink):
         # more) on ``dset.id``, read at each use: leaving SWMR mode binds
         # the dataset to a reopened file (see ``._swmr.leave``).
         self._tail = tuple(dset.shape[1:])
-        # A chunk a sync wrote in part is stored again whole (new space,
-        # the old freed only later): each block claims three chunks ahead.
-        self._chunk_bytes *= 3
+        # The open chunk may be on disk twice: as a sync wrote it (in
+        # part) and whole (the old space is freed at the flush right after,
+        # see _write_ready): each block claims two chunks ahead.
+        self._chunk_bytes *= 2
         self._carry = b""
         """The open chunk's rows while there is no ring (after close)."""
         self._failed: Optional[BaseException] = None
@@ -191,10 +208,7 @@ class ChunkSink(DatasetSink):
             # disk points there until the next flush. Flush right after
             # it, so a killed process leaves a file that reads.
             self._write_chunks(1)
-            if self._flusher is not None:
-                self._flusher.flush(renew=False)
-            else:
-                self.dset.file.flush()
+            self._flush_now()
         if self._ready:
             self._write_chunks(len(self._ready))
 
@@ -282,15 +296,30 @@ class ChunkSink(DatasetSink):
         n, new = self.n_rows, self.n_accepted
         if new <= n:
             return  # written at an earlier sync
-        rows = np.frombuffer(ring.partial(), self.dset.dtype)
-        rows = rows.reshape((m,) + self.dset.shape[1:])
+        # The open chunk, padded with the fill value, deflated here as the
+        # ring would (HDF5's filter deflates a large chunk at half that
+        # speed) and stored whole; the full chunk replaces it later.
+        block = np.empty((self._chunk_rows,) + self._tail, self.dset.dtype)
+        block.reshape(-1).view(np.uint8)[: ring.filled] = np.frombuffer(
+            ring.partial(), np.uint8
+        )
+        block[m:] = self.dset.fillvalue
+        data = ring.compress(block)
         try:
-            self.dset.resize(new, axis=0)
-            self.dset[n:new] = rows[n - first :]
+            self.dset.id.set_extent((new,) + self._tail)
+            _impl.write_chunk(self.dset.id, first, data, 1 + len(self._tail))
+            if first < n:  # replaced rows a sync wrote: see _write_ready
+                self._flush_now()
         except BaseException as exc:
             self._written(n, None)
             raise write_error(exc, self.dset, new - n) from exc
         self._written(new, None)
+
+    def _flush_now(self) -> None:
+        if self._flusher is not None:
+            self._flusher.flush(renew=False)
+        else:
+            self.dset.file.flush()
 
     def close(self) -> None:
         """Stop the ring's thread once :meth:`drain` wrote every chunk (if

@@ -9,9 +9,15 @@ import h5py
 import numpy as np
 
 from ..core import _impl
-from ._chunksink import ChunkSink, deflate_level
+from ._chunksink import ChunkSink, deflate_level, may_use_ring
 from ._codecs import codec_kwargs
-from ._layout import block_chunks, create_ts_dataset, linked_coords
+from ._layout import (
+    CHUNK_BYTES,
+    RING_CHUNK_BYTES,
+    block_chunks,
+    create_ts_dataset,
+    linked_coords,
+)
 from ._sink import DatasetSink
 from ._sync import OutputSync
 
@@ -146,6 +152,11 @@ def make_writer(
             "coords_mode__time": "start_and_step",
             "coords__time": list(start_and_step),
         }
+    chunk_bytes = (
+        RING_CHUNK_BYTES
+        if may_use_ring(compression, dset_kwargs)
+        else CHUNK_BYTES
+    )
     made: List[str] = []
     try:
         dset = create_ts_dataset(
@@ -157,7 +168,7 @@ def make_writer(
             sizes=sizes,
             coords=coords,
             compression=compression,
-            chunks=block_chunks(row_shape, itemsize, max_rows),
+            chunks=block_chunks(row_shape, itemsize, max_rows, chunk_bytes),
             **dset_kwargs,
         )
         made.append(dset.name)
