@@ -48,6 +48,8 @@ cdef extern from "_dring.h" nogil:
     int ub_ring_alloc(ub_ring *r)
     int ub_ring_start(ub_ring *r)
     size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
+    size_t ub_ring_lend(ub_ring *r, const unsigned char *src, size_t len)
+    int ub_ring_wait_done(ub_ring *r, long long upto)
     int ub_ring_head_ready(ub_ring *r, int wait)
     void ub_ring_free(ub_ring *r)
 
@@ -71,6 +73,7 @@ cdef class DeflateRing:
     """
 
     cdef ub_ring *_r
+    cdef list _held  # [(end, data)]: lent data, and the chunk after its last
     cdef readonly Py_ssize_t chunk_nbytes
     cdef readonly int n_slots
     cdef readonly int level
@@ -81,6 +84,7 @@ cdef class DeflateRing:
         self.chunk_nbytes = chunk_nbytes
         self.n_slots = n_slots
         self.level = level
+        self._held = []
         self._r = ub_ring_new(chunk_nbytes, n_slots, level, &why)
         if self._r == NULL:
             raise OSError(f"DeflateRing: {why.decode()}")
@@ -135,6 +139,12 @@ cdef class DeflateRing:
         return r.tail - r.head
 
     @property
+    def n_chunks(self):
+        """Full chunks queued since the ring was made (the mark that
+        :meth:`wait_done` takes)."""
+        return self._ring().tail
+
+    @property
     def filled(self):
         """Bytes in the chunk being filled."""
         return self._ring().fill
@@ -162,6 +172,57 @@ cdef class DeflateRing:
         finally:
             PyBuffer_Release(&view)
         return end
+
+    def lend(self, data, Py_ssize_t start=0):
+        """As :meth:`put`, but the whole chunks of ``data`` are compressed
+        where they are, not copied (bytes short of a chunk are copied):
+        leave ``data`` unchanged until :meth:`wait_done` returns for them
+        (the ring keeps a reference to it until then)."""
+        cdef ub_ring *r = self._ring()
+        cdef Py_buffer view
+        cdef Py_ssize_t pos = start, m
+        cdef const unsigned char *buf
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        try:
+            if not 0 <= start <= view.len:
+                raise ValueError(
+                    f"DeflateRing.lend: start must be from 0 to {view.len}, "
+                    f"got {start}"
+                )
+            if start == view.len:
+                return start
+            if r.in_ == NULL and ub_ring_alloc(r) != 0:
+                raise MemoryError("DeflateRing: no memory for the slots")
+            buf = <const unsigned char *>view.buf
+            if r.fill:  # the open chunk first, copied
+                m = min(<Py_ssize_t>(r.chunk - r.fill), view.len - pos)
+                pos += <Py_ssize_t>ub_ring_put(r, buf + pos, m)
+            m = <Py_ssize_t>ub_ring_lend(r, buf + pos, view.len - pos)
+            if m:
+                self._held.append((r.tail, data))
+                pos += m
+            if view.len - pos < <Py_ssize_t>r.chunk:  # the rest, copied
+                pos += <Py_ssize_t>ub_ring_put(r, buf + pos, view.len - pos)
+        finally:
+            PyBuffer_Release(&view)
+        return pos
+
+    def wait_done(self, long long upto):
+        """Wait until the chunks queued before the ``upto``-th (a value
+        of :attr:`n_chunks`) are compressed, compressing those no thread
+        took yet here: the bytes lent for them are free again."""
+        cdef ub_ring *r = self._ring()
+        cdef int rc
+        with nogil:
+            rc = ub_ring_wait_done(r, upto)
+        if rc == -2:
+            raise RuntimeError(
+                "DeflateRing: used in a forked process; its compression "
+                "thread stayed in the parent"
+            )
+        held = self._held
+        while held and held[0][0] <= upto:
+            del held[0]
 
     def pop(self, bint wait=True):
         """The oldest compressed chunk (bytes), taken out of the ring; None
@@ -235,6 +296,7 @@ cdef class DeflateRing:
         """Stop the worker (after the chunks it has) and free the ring; the
         chunks not popped are dropped. Closing again does nothing."""
         self._free()
+        self._held = []  # only now: the worker read lent chunks until here
 
     def __repr__(self):
         state = "closed" if self._r == NULL else f"{self.n_queued} queued"

@@ -51,6 +51,7 @@ class DeflateRing:
         "chunk_nbytes",
         "n_slots",
         "level",
+        "_n_chunks",
         "_open",
         "_done",
     )
@@ -62,6 +63,7 @@ class DeflateRing:
         self.level = level
         self._open: Optional[bytearray] = bytearray()
         self._done: Deque[bytes] = deque()
+        self._n_chunks = 0
 
     def _ring(self) -> bytearray:
         if self._open is None:
@@ -82,6 +84,13 @@ class DeflateRing:
         """Full chunks compressed and not yet popped."""
         self._ring()
         return len(self._done)
+
+    @property
+    def n_chunks(self) -> int:
+        """Full chunks queued since the ring was made (the mark that
+        :meth:`wait_done` takes)."""
+        self._ring()
+        return self._n_chunks
 
     @property
     def filled(self) -> int:
@@ -105,8 +114,22 @@ class DeflateRing:
             pos += m
             if len(buf) == chunk:
                 self._done.append(_deflate(buf, self.level))
+                self._n_chunks += 1
                 buf.clear()
         return pos
+
+    def lend(self, data: Any, start: int = 0) -> int:
+        """As :meth:`put` (the compiled ring compresses whole chunks where
+        they are; here each is compressed at once, so none is held)."""
+        try:
+            return self.put(data, start)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(".put:", ".lend:")) from None
+
+    def wait_done(self, upto: int) -> None:
+        """Where the compiled ring waits for the chunks queued before the
+        ``upto``-th: here every chunk is compressed when queued."""
+        self._ring()
 
     def pop(self, wait: bool = True) -> Optional[bytes]:
         """The oldest compressed chunk (bytes), taken out of the ring; None

@@ -82,6 +82,7 @@ typedef struct ub_ring {
     int n;                 /* slots */
     int level;             /* deflate level */
     unsigned char *in;     /* n * chunk */
+    const unsigned char **src; /* per slot: its chunk (in `in`, or lent) */
     unsigned char *out;    /* n * bound */
     size_t *out_len;
     int *status;
@@ -215,7 +216,7 @@ static int ub_compress_slot(ub_ring *r, long long i)
     int slot = (int)(i % r->n), rc;
     size_t len = r->bound;
     rc = ub_deflate_buf(r->out + (size_t)slot * r->bound, &len,
-                        r->in + (size_t)slot * r->chunk, r->chunk, r->level);
+                        r->src[slot], r->chunk, r->level);
     r->out_len[slot] = len;
     r->code[slot] = rc;
     return rc == 0 ? UB_DONE : UB_FAILED;
@@ -279,11 +280,13 @@ static ub_ring *ub_ring_new(size_t chunk, int n, int level, const char **why)
 static void ub_ring_drop_slots(ub_ring *r)
 {
     free(r->in);
+    free((void *)r->src);
     free(r->out);
     free(r->out_len);
     free(r->status);
     free(r->code);
     r->in = r->out = NULL;
+    r->src = NULL;
     r->out_len = NULL;
     r->status = r->code = NULL;
 }
@@ -295,11 +298,13 @@ static int ub_ring_alloc(ub_ring *r)
     if (r->in != NULL)
         return 0;
     r->in = (unsigned char *)malloc(n * r->chunk);
+    r->src = (const unsigned char **)calloc(n, sizeof(*r->src));
     r->out = (unsigned char *)malloc(n * r->bound);
     r->out_len = (size_t *)calloc(n, sizeof(size_t));
     r->status = (int *)calloc(n, sizeof(int));
     r->code = (int *)calloc(n, sizeof(int));
-    if (!r->in || !r->out || !r->out_len || !r->status || !r->code) {
+    if (!r->in || !r->src || !r->out || !r->out_len || !r->status ||
+        !r->code) {
         ub_ring_drop_slots(r);
         return ENOMEM;
     }
@@ -345,13 +350,14 @@ static int ub_forked(ub_ring *r)
 #endif
 }
 
-/* Queue the open slot's chunk for compression. */
-static void ub_ring_queue(ub_ring *r)
+/* Queue the chunk at `src` (the open slot's, or lent) for compression. */
+static void ub_ring_queue(ub_ring *r, const unsigned char *src)
 {
     size_t slot = (size_t)(r->tail % r->n);
 #if UB_HAVE_THREADS
     pthread_mutex_lock(&r->mu);
 #endif
+    r->src[slot] = src;
     r->status[slot] = UB_QUEUED;
     r->tail += 1;
 #if UB_HAVE_THREADS
@@ -376,9 +382,26 @@ static size_t ub_ring_put(ub_ring *r, const unsigned char *src, size_t len)
         r->fill += m;
         done += m;
         if (r->fill == r->chunk) {
-            ub_ring_queue(r);
+            ub_ring_queue(r, r->in + slot * r->chunk);
             r->fill = 0;
         }
+    }
+    return done;
+}
+
+/* Queue the whole chunks of `src` (up to `len` bytes) without copying
+ * them: they are compressed where they are, so the caller leaves them
+ * unchanged until ub_ring_wait_done returns for them. Only with no open
+ * chunk (fill == 0); returns the bytes queued (it stops when every slot is
+ * taken, or short of a whole chunk). Never waits. */
+static size_t ub_ring_lend(ub_ring *r, const unsigned char *src, size_t len)
+{
+    size_t done = 0;
+    if (ub_forked(r) || r->fill != 0)
+        return 0;
+    while (len - done >= r->chunk && r->tail - r->head < r->n) {
+        ub_ring_queue(r, src + done);
+        done += r->chunk;
     }
     return done;
 }
@@ -419,6 +442,41 @@ static int ub_ring_head_ready(ub_ring *r, int wait)
     pthread_mutex_unlock(&r->mu);
 #endif
     return ready;
+}
+
+/* Wait until every chunk queued before the `upto`-th is compressed (lent
+ * bytes may then change), compressing the unclaimed ones here; call
+ * without the GIL. -2 after a fork (see ub_ring_head_ready), else 0. */
+static int ub_ring_wait_done(ub_ring *r, long long upto)
+{
+    long long i;
+    if (upto > r->tail)
+        upto = r->tail;
+    if (ub_forked(r))
+        return -2;
+    if (!r->running) {
+        for (i = r->head; i < upto; i++) {
+            int slot = (int)(i % r->n);
+            if (r->status[slot] == UB_QUEUED)
+                r->status[slot] = ub_compress_slot(r, i);
+        }
+        if (r->claim < upto)
+            r->claim = upto;
+        return 0;
+    }
+#if UB_HAVE_THREADS
+    pthread_mutex_lock(&r->mu);
+    for (i = r->head; i < upto; i++) {
+        while (r->status[i % r->n] == UB_QUEUED) {
+            if (r->claim < upto)
+                ub_claim_and_compress(r); /* help instead of idling */
+            else
+                pthread_cond_wait(&r->to_owner, &r->mu);
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+#endif
+    return 0;
 }
 
 /* Stop the worker (after the chunks it was given) and free everything. */

@@ -16,6 +16,8 @@ cdef class RowBuffer:
     cdef object _label_attr
     cdef bint _labelled
     cdef object _block
+    cdef object _spare
+    cdef bint _borrows
     cdef object _labels_arr
     cdef Py_ssize_t _row_nbytes
     cdef int _row_ndim

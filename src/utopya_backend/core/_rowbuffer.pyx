@@ -72,7 +72,9 @@ cdef class RowBuffer:
         row_shape: Shape of one row; ``()`` for scalars.
         dtype: Numpy dtype of the rows (no object dtypes).
         sink: Called with a view of the pending rows and of their labels
-            (None if unlabelled); must copy what it keeps.
+            (None if unlabelled); must copy what it keeps, unless it has a
+            true ``borrows_rows`` attribute: then the rows stay unchanged
+            until its next call returns (a second block fills meanwhile).
         block_rows: Rows per block; default: as many as fit in 1 MiB.
         max_rows: Most rows the buffer accepts in all; None for no limit.
         label_source: If given, each row is labelled with this object's
@@ -119,6 +121,8 @@ cdef class RowBuffer:
         self._label_source = label_source
         self._label_attr = str(label_attr)
         self._labelled = labelled or label_source is not None
+        self._spare = None
+        self._borrows = bool(getattr(sink, "borrows_rows", False))
         self._set_block(np.empty((rows,) + shape, dt))
         self._labels_arr = np.empty(rows if self._labelled else 0, np.int64)
         self._row_nbytes = dt.itemsize * int(np.prod(shape, dtype=object))
@@ -157,6 +161,14 @@ cdef class RowBuffer:
         )
         self._n_written += k
         self._n_pending = 0
+        if self._borrows:
+            # The sink reads these rows until its next call returns: fill
+            # the other block meanwhile.
+            spare = self._spare
+            self._spare = self._block
+            self._set_block(
+                np.empty_like(self._spare) if spare is None else spare
+            )
         return k
 
     cdef char *_slot(self) except NULL:

@@ -41,7 +41,9 @@ class RowBuffer:
         row_shape: Shape of one row; ``()`` for scalars.
         dtype: Numpy dtype of the rows (no object dtypes).
         sink: Called with a view of the pending rows and of their labels
-            (None if unlabelled); must copy what it keeps.
+            (None if unlabelled); must copy what it keeps, unless it has a
+            true ``borrows_rows`` attribute: then the rows stay unchanged
+            until its next call returns (a second block fills meanwhile).
         block_rows: Rows per block; default: as many as fit in 1 MiB.
         max_rows: Most rows the buffer accepts in all; None for no limit.
         label_source: If given, each row is labelled with this object's
@@ -60,6 +62,8 @@ class RowBuffer:
         "_label_attr",
         "_labelled",
         "_block",
+        "_spare",
+        "_borrows",
         "_labels",
         "_n_pending",
         "_n_written",
@@ -78,6 +82,8 @@ class RowBuffer:
     _label_attr: str
     _labelled: bool
     _block: np.ndarray
+    _spare: Optional[np.ndarray]
+    _borrows: bool
     _labels: np.ndarray
     _n_pending: int
     _n_written: int
@@ -124,6 +130,8 @@ class RowBuffer:
         self._label_attr = str(label_attr)
         self._labelled = bool(labelled) or label_source is not None
         self._block = np.empty((rows,) + shape, dt)
+        self._spare = None
+        self._borrows = bool(getattr(sink, "borrows_rows", False))
         self._labels = np.empty(rows if self._labelled else 0, np.int64)
         self._n_pending = 0
         self._n_written = 0
@@ -142,6 +150,14 @@ class RowBuffer:
         )
         self._n_written += k
         self._n_pending = 0
+        if self._borrows:
+            # The sink reads these rows until its next call returns: fill
+            # the other block meanwhile.
+            spare = self._spare
+            self._spare = self._block
+            self._block = (
+                np.empty_like(self._spare) if spare is None else spare
+            )
         return k
 
     def _slot(self) -> int:

@@ -35,6 +35,21 @@ RING_BYTES = 2 * DEFAULT_BLOCK_BYTES
 one compressing while the next fills); a full ring makes the model wait."""
 
 
+START_CHUNKS = 8
+"""Chunks queued at one hand-over that start the ring's thread (fewer are
+compressed on the model's thread as the sink drains: a short series, or
+one written only at syncs, pays for no thread)."""
+
+
+def _start(ring: Any) -> None:
+    """Compress in the background from now on, where there are threads."""
+    if not ring.threaded:
+        try:
+            ring.start()
+        except OSError:
+            pass  # no thread: the pops compress on the caller's thread
+
+
 def may_use_ring(compression: Any, dset_kwargs: Mapping[str, Any]) -> bool:
     """Whether a dataset made with these keywords will likely pass
     :func:`deflate_level` (then its chunks are sized for the ring)."""
@@ -82,6 +97,11 @@ class ChunkSink(DatasetSink):
         flusher: Flushes the file at most once a second after a block.
         level: The dataset's deflate level.
     """
+
+    borrows_rows = True
+    """The row buffer leaves the rows it hands over unchanged until the
+    next call returns (it fills another block meanwhile): whole chunks of
+    them are compressed where they are, not copied."""
 
     __slots__ = (
         "level",
@@ -152,17 +172,16 @@ class ChunkSink(DatasetSink):
             raise closed_error(self.where, self.n_accepted - self.n_rows + k)
         self._write_ready(wait=False)  # what was compressed meanwhile
         ring = self._ring
-        if ring is not None and ring.n_queued and not ring.threaded:
+        if ring is not None and ring.n_queued:
             # Chunks of an earlier block wait: rows keep coming faster
             # than the syncs, so compress in the background from now on.
             # (A series written only at syncs compresses as it drains.)
-            try:
-                ring.start()
-            except OSError:
-                pass  # no thread: the next pops compress here
+            _start(ring)
         nbytes = rows.nbytes + (0 if labels is None else labels.nbytes)
         self._check_space(k, nbytes)
         self._put(rows)
+        if self._ring.n_queued >= START_CHUNKS:
+            _start(self._ring)  # a block: compressed while the next fills
         if self.labels is not None:
             self._labq.append(np.array(labels, dtype=np.int64))
         self.n_accepted += k
@@ -173,19 +192,24 @@ class ChunkSink(DatasetSink):
             self._flusher.flush_if_due()
 
     def _put(self, rows: np.ndarray) -> None:
-        """Copy all of ``rows`` into the ring; while it is full, take the
-        oldest chunk out (waiting for it) to be written next."""
+        """Lend all of ``rows`` to the ring (whole chunks are compressed
+        where they are); while it is full, take the oldest chunk out
+        (waiting for it) to be written next. Returns once the rows lent at
+        the call before are compressed: the row buffer fills those next
+        (see ``borrows_rows``)."""
         if self._ring is None:
             self._ring = self._make_ring()
         ring, pos, end = self._ring, 0, rows.nbytes
+        mark = ring.n_chunks
         while True:
-            pos = ring.put(rows, pos)
+            pos = ring.lend(rows, pos)
             if pos >= end:
-                return
+                break
             try:
                 self._ready.append(ring.pop(wait=True))
             except Exception as exc:  # raised at the next write
                 self._ready.append(exc)
+        ring.wait_done(mark)
 
     def _write_ready(self, wait: bool) -> None:
         """Write the compressed chunks in order; ``wait`` for all of them
