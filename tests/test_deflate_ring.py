@@ -183,6 +183,10 @@ def test_a_closed_ring_refuses_everything(impl):
     )
     for call in (
         lambda: ring.put(b"x"),
+        lambda: ring.lend(b"x"),
+        lambda: ring.wait_done(0),
+        lambda: ring.compress(b"x"),
+        lambda: ring.n_chunks,
         lambda: ring.pop(),
         ring.partial,
         lambda: ring.n_queued,

@@ -8,19 +8,31 @@ import numpy as np
 import pytest
 from _signatures import plain_signature
 
-from utopya_backend.core import _loop_py, _rowbuffer_py, _timing_py
+from utopya_backend.core import (
+    _deflate_py,
+    _loop_py,
+    _rowbuffer_py,
+    _timing_py,
+)
 
 pytestmark = pytest.mark.c_extension
 
 
 @pytest.fixture(scope="module")
 def c():
-    from utopya_backend.core import _loop, _rowbuffer, _timing
+    from utopya_backend.core import _deflate, _loop, _rowbuffer, _timing
 
-    return dict(timing=_timing, loop=_loop, rowbuffer=_rowbuffer)
+    return dict(
+        timing=_timing, loop=_loop, rowbuffer=_rowbuffer, deflate=_deflate
+    )
 
 
-PY = dict(timing=_timing_py, loop=_loop_py, rowbuffer=_rowbuffer_py)
+PY = dict(
+    timing=_timing_py,
+    loop=_loop_py,
+    rowbuffer=_rowbuffer_py,
+    deflate=_deflate_py,
+)
 
 
 def _public(obj):
@@ -39,6 +51,7 @@ def _iteration_timers(mods, *args, **kw):
         ("loop", "IterationTimers"),
         ("loop", "LoopPlan"),
         ("rowbuffer", "RowBuffer"),
+        ("deflate", "DeflateRing"),
     ],
 )
 def test_twins_have_the_same_public_names(c, cls):
@@ -125,6 +138,13 @@ def test_twins_raise_the_same_errors(c, what):
         ("loop", "LoopPlan"),
         ("loop", "run_iterations"),
         ("rowbuffer", "RowBuffer"),
+        ("deflate", "DeflateRing"),
+        ("deflate", "DeflateRing.put"),
+        ("deflate", "DeflateRing.lend"),
+        ("deflate", "DeflateRing.wait_done"),
+        ("deflate", "DeflateRing.pop"),
+        ("deflate", "DeflateRing.compress"),
+        ("deflate", "write_chunk"),
     ],
 )
 def test_twins_take_the_same_arguments(c, mod, obj):
