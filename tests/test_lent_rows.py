@@ -162,3 +162,41 @@ def test_a_failed_hand_over_keeps_the_block(impl):
     buf.append(3)  # the retry hands over [1, 2] first
     buf.flush()
     np.testing.assert_array_equal(np.concatenate(sink.copies), [1, 2, 3])
+
+
+CYCLE_SCRIPT = """
+import gc, sys
+import numpy as np
+from utopya_backend.core._deflate import DeflateRing
+
+class Owner:
+    pass
+
+for _ in range(5):
+    ring = DeflateRing(1 << 16, 64, 9)
+    ring.start()
+    owner = Owner()
+    owner.ring, owner.me = ring, owner  # a cycle, as a model and its sink
+    rows = np.random.default_rng(0).integers(0, 256, 1 << 22, np.uint8)
+    assert ring.lend(rows) == 1 << 22  # 64 chunks, compressed slowly
+    del ring, owner, rows
+    gc.collect()  # the cycle goes while the worker still reads the rows
+print("ok")
+"""
+
+
+def test_lent_rows_outlive_a_collected_cycle(tmp_path):
+    """The compiled ring holds lent rows by their buffers, which the cycle
+    collector cannot clear: freeing a model in a reference cycle while the
+    worker compresses its rows does not pull them away (it crashed with
+    SIGSEGV when a list held them)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("utopya_backend.core._deflate")
+    script = tmp_path / "cycle.py"
+    script.write_text(CYCLE_SCRIPT)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True
+    )
+    assert (proc.returncode, proc.stdout) == (0, "ok\n"), proc.stderr

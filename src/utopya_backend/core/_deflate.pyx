@@ -12,6 +12,7 @@ compresses on the calling thread instead (same results, same errors).
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport int64_t, uint32_t
+from libc.stdlib cimport free, malloc
 from libc.string cimport strerror
 
 from ._checks import check_deflate_ring
@@ -73,7 +74,12 @@ cdef class DeflateRing:
     """
 
     cdef ub_ring *_r
-    cdef list _held  # [(end, data)]: lent data, and the chunk after its last
+    # Buffers of lent data (each holds its exporter, unseen by the cycle
+    # collector, which could otherwise free lent rows the worker reads)
+    # and the chunk after each one's last.
+    cdef Py_buffer *_held
+    cdef long long *_held_end
+    cdef int _n_held
     cdef readonly Py_ssize_t chunk_nbytes
     cdef readonly int n_slots
     cdef readonly int level
@@ -84,13 +90,23 @@ cdef class DeflateRing:
         self.chunk_nbytes = chunk_nbytes
         self.n_slots = n_slots
         self.level = level
-        self._held = []
+        # One lent buffer per call, each with a chunk queued: at most one
+        # per slot.
+        self._held = <Py_buffer *>malloc(n_slots * sizeof(Py_buffer))
+        self._held_end = <long long *>malloc(n_slots * sizeof(long long))
+        self._n_held = 0
+        if self._held == NULL or self._held_end == NULL:
+            raise MemoryError("DeflateRing: no memory")
         self._r = ub_ring_new(chunk_nbytes, n_slots, level, &why)
         if self._r == NULL:
             raise OSError(f"DeflateRing: {why.decode()}")
 
     def __dealloc__(self):
         self._free()
+        free(self._held)
+        free(self._held_end)
+        self._held = NULL
+        self._held_end = NULL
 
     cdef void _free(self):
         cdef ub_ring *r = self._r
@@ -98,6 +114,20 @@ cdef class DeflateRing:
         if r != NULL:
             with nogil:  # waits for the chunk being compressed
                 ub_ring_free(r)
+        self._release(-1)  # the worker is gone: lent data is free
+
+    cdef void _release(self, long long upto):
+        """Let go of the data lent for chunks before the ``upto``-th
+        (all: -1), which are compressed."""
+        cdef int i, k = 0
+        while k < self._n_held and (upto < 0 or self._held_end[k] <= upto):
+            PyBuffer_Release(&self._held[k])
+            k += 1
+        if k:
+            for i in range(k, self._n_held):
+                self._held[i - k] = self._held[i]
+                self._held_end[i - k] = self._held_end[i]
+            self._n_held -= k
 
     cdef ub_ring *_ring(self) except NULL:
         if self._r == NULL:
@@ -177,12 +207,15 @@ cdef class DeflateRing:
         """As :meth:`put`, but the whole chunks of ``data`` are compressed
         where they are, not copied (bytes short of a chunk are copied):
         leave ``data`` unchanged until :meth:`wait_done` returns for them
-        (the ring keeps a reference to it until then)."""
+        (the ring holds its buffer until then)."""
         cdef ub_ring *r = self._ring()
-        cdef Py_buffer view
-        cdef Py_ssize_t pos = start, m
+        cdef Py_buffer *view
+        cdef Py_ssize_t pos = start, m = 0
         cdef const unsigned char *buf
-        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
+        # Each held buffer has a chunk not yet popped: one per slot at most.
+        assert self._n_held < self.n_slots
+        view = &self._held[self._n_held]
+        PyObject_GetBuffer(data, view, PyBUF_SIMPLE)
         try:
             if not 0 <= start <= view.len:
                 raise ValueError(
@@ -198,13 +231,15 @@ cdef class DeflateRing:
                 m = min(<Py_ssize_t>(r.chunk - r.fill), view.len - pos)
                 pos += <Py_ssize_t>ub_ring_put(r, buf + pos, m)
             m = <Py_ssize_t>ub_ring_lend(r, buf + pos, view.len - pos)
-            if m:
-                self._held.append((r.tail, data))
-                pos += m
+            pos += m
             if view.len - pos < <Py_ssize_t>r.chunk:  # the rest, copied
                 pos += <Py_ssize_t>ub_ring_put(r, buf + pos, view.len - pos)
         finally:
-            PyBuffer_Release(&view)
+            if m:  # held until its chunks are compressed
+                self._held_end[self._n_held] = r.tail
+                self._n_held += 1
+            else:
+                PyBuffer_Release(view)
         return pos
 
     def wait_done(self, long long upto):
@@ -220,9 +255,7 @@ cdef class DeflateRing:
                 "DeflateRing: used in a forked process; its compression "
                 "thread stayed in the parent"
             )
-        held = self._held
-        while held and held[0][0] <= upto:
-            del held[0]
+        self._release(upto)
 
     def pop(self, bint wait=True):
         """The oldest compressed chunk (bytes), taken out of the ring; None
@@ -246,6 +279,7 @@ cdef class DeflateRing:
             return None
         slot = r.head % r.n
         r.head += 1
+        self._release(r.head)  # data lent for popped chunks only
         if r.status[slot] == UB_FAILED:
             raise RuntimeError(
                 f"DeflateRing: zlib could not compress a chunk of "
@@ -296,7 +330,6 @@ cdef class DeflateRing:
         """Stop the worker (after the chunks it has) and free the ring; the
         chunks not popped are dropped. Closing again does nothing."""
         self._free()
-        self._held = []  # only now: the worker read lent chunks until here
 
     def __repr__(self):
         state = "closed" if self._r == NULL else f"{self.n_queued} queued"
