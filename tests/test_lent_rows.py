@@ -200,3 +200,18 @@ def test_lent_rows_outlive_a_collected_cycle(tmp_path):
         [sys.executable, str(script)], capture_output=True, text=True
     )
     assert (proc.returncode, proc.stdout) == (0, "ok\n"), proc.stderr
+
+
+def test_every_slot_can_hold_its_own_lent_data(impl):
+    """Lent one chunk at a time, every slot holds data of its own call; a
+    full ring lends nothing more, and each pop frees a slot for one more."""
+    ring = impl.deflate.DeflateRing(10, 3, 1)
+    parts = [_data(10, k) for k in range(6)]
+    assert [ring.lend(p) for p in parts[:3]] == [10, 10, 10]
+    assert ring.lend(parts[3]) == 0  # full: nothing lent, nothing held
+    got = []
+    for p in parts[3:]:
+        got.append(zlib.decompress(ring.pop()))
+        assert ring.lend(p) == 10
+    got += _pop_all(ring)
+    assert got == [p.tobytes() for p in parts]

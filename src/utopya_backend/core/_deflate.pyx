@@ -209,13 +209,10 @@ cdef class DeflateRing:
         leave ``data`` unchanged until :meth:`wait_done` returns for them
         (the ring holds its buffer until then)."""
         cdef ub_ring *r = self._ring()
-        cdef Py_buffer *view
+        cdef Py_buffer view
         cdef Py_ssize_t pos = start, m = 0
         cdef const unsigned char *buf
-        # Each held buffer has a chunk not yet popped: one per slot at most.
-        assert self._n_held < self.n_slots
-        view = &self._held[self._n_held]
-        PyObject_GetBuffer(data, view, PyBUF_SIMPLE)
+        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             if not 0 <= start <= view.len:
                 raise ValueError(
@@ -235,11 +232,15 @@ cdef class DeflateRing:
             if view.len - pos < <Py_ssize_t>r.chunk:  # the rest, copied
                 pos += <Py_ssize_t>ub_ring_put(r, buf + pos, view.len - pos)
         finally:
-            if m:  # held until its chunks are compressed
+            if m:
+                # Held until its chunks are compressed. Each held buffer
+                # has a chunk not yet popped, and this one had a free slot:
+                # there is room (one per slot).
+                self._held[self._n_held] = view
                 self._held_end[self._n_held] = r.tail
                 self._n_held += 1
             else:
-                PyBuffer_Release(view)
+                PyBuffer_Release(&view)
         return pos
 
     def wait_done(self, long long upto):

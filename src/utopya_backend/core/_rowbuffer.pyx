@@ -196,13 +196,18 @@ cdef class RowBuffer:
     cdef inline void _prefetch_next(self) noexcept:
         # Ask for the next row's lines now, for writing: the model's step
         # runs before the next append, and by then they are in this core's
-        # cache (a 4 KiB row into a cold block costs 3x a warm one).
+        # cache (a 4 KiB row into a cold block costs 3x a warm one). Rows
+        # past 16 KiB would not stay in the nearest caches anyway.
         cdef Py_ssize_t off, n = self._row_nbytes
         cdef char *dst
-        if n < 256 or self._data == NULL or self._n_pending >= self._block_rows:
+        if (
+            n < 256
+            or self._data == NULL
+            or self._n_pending >= self._block_rows
+        ):
             return
         dst = <char *>self._data + self._n_pending * n
-        for off in range(0, n, 64):
+        for off in range(0, min(n, 16384), 64):
             ub_prefetch_w(dst + off)
 
     cdef int64_t _label(self) except? -1:

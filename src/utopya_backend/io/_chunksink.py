@@ -337,8 +337,8 @@ class ChunkSink(DatasetSink):
             ring.partial(), np.uint8
         )
         block[m:] = self.dset.fillvalue
-        data = ring.compress(block)
         try:
+            data = ring.compress(block)
             self.dset.id.set_extent((new,) + self._tail)
             _impl.write_chunk(self.dset.id, first, data, 1 + len(self._tail))
             if first < n:  # replaced rows a sync wrote: see _write_ready
